@@ -1,0 +1,163 @@
+//! Rules for free text and short labels, shared by every entity that stores them.
+
+use super::FieldError;
+
+/// Checks free text a user wrote: at most `max_chars` characters (Unicode scalar values, which
+/// is what people count), no control characters other than newline, carriage return and tab.
+/// Leading and trailing whitespace is kept: it may matter to the writer.
+pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), FieldError> {
+    let count = text.chars().count();
+    if count > max_chars {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters (got {count})"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A short label such as a tag or an emotion: trimmed, lower-cased, inner whitespace
+/// collapsed, 1–32 characters of letters (any script), digits, spaces, `-`, `_` or `'`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label(String);
+
+/// The longest label, in characters.
+pub const LABEL_MAX_CHARS: usize = 32;
+/// The most labels one list may hold.
+pub const LABELS_MAX: usize = 10;
+
+impl Label {
+    /// Normalises and checks one label; `field` names it in the error.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let normalised = raw
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let count = normalised.chars().count();
+        if count == 0 || count > LABEL_MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                format!("must be 1 to {LABEL_MAX_CHARS} characters"),
+            ));
+        }
+        if !normalised
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '\''))
+        {
+            return Err(FieldError::new(
+                field,
+                "may hold only letters, digits, spaces, '-', '_' and '''",
+            ));
+        }
+        Ok(Self(normalised))
+    }
+
+    /// The label as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Rebuilds a label read back from the store, where it was stored normalised.
+    pub fn from_stored(raw: String) -> Self {
+        Self(raw)
+    }
+}
+
+/// A list of distinct labels (duplicates after normalisation are dropped), at most
+/// [`LABELS_MAX`], in the order first given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Labels(Vec<Label>);
+
+impl Labels {
+    /// Checks every label of `raw`; `field` names the list in errors (`tags[2]`).
+    pub fn parse(field: &str, raw: &[String]) -> Result<Self, Vec<FieldError>> {
+        if raw.len() > LABELS_MAX {
+            return Err(vec![FieldError::new(
+                field,
+                format!("must hold at most {LABELS_MAX} labels (got {})", raw.len()),
+            )]);
+        }
+        let mut labels: Vec<Label> = Vec::with_capacity(raw.len());
+        let mut errors = Vec::new();
+        for (i, item) in raw.iter().enumerate() {
+            match Label::parse(&format!("{field}[{i}]"), item) {
+                Ok(label) if !labels.contains(&label) => labels.push(label),
+                Ok(_) => {}
+                Err(error) => errors.push(error),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self(labels))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Rebuilds a list read back from the store.
+    pub fn from_stored(raw: Vec<String>) -> Self {
+        Self(raw.into_iter().map(Label::from_stored).collect())
+    }
+
+    /// The labels in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Label> {
+        self.0.iter()
+    }
+
+    /// The labels as plain strings.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0.iter().map(|l| l.0.clone()).collect()
+    }
+
+    /// Whether `label` is in the list.
+    pub fn contains(&self, label: &Label) -> bool {
+        self.0.contains(label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_trimmed_lowercased_and_collapsed() {
+        assert_eq!(
+            Label::parse("t", "  Work   Stress ").unwrap().as_str(),
+            "work stress"
+        );
+        assert_eq!(Label::parse("t", "Ánimo").unwrap().as_str(), "ánimo");
+    }
+
+    #[test]
+    fn labels_with_markup_or_no_content_are_refused() {
+        assert!(Label::parse("t", "   ").is_err());
+        assert!(Label::parse("t", "<script>").is_err());
+        assert!(Label::parse("t", &"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn a_label_list_drops_duplicates_and_names_the_bad_item() {
+        let labels = Labels::parse("tags", &["Sleep".into(), "sleep".into()]).unwrap();
+        assert_eq!(labels.to_strings(), vec!["sleep"]);
+        let errors = Labels::parse("tags", &["ok".into(), "#!".into()]).unwrap_err();
+        assert_eq!(errors[0].field, "tags[1]");
+        assert!(Labels::parse("tags", &vec!["a".to_owned(); 11]).is_err());
+    }
+
+    #[test]
+    fn text_length_counts_characters_not_bytes() {
+        assert!(check_text("note", &"é".repeat(2000), 2000).is_ok());
+        assert!(check_text("note", &"é".repeat(2001), 2000).is_err());
+        assert!(check_text("note", "line\nbreak\ttab", 2000).is_ok());
+        assert!(check_text("note", "nul\u{0}", 2000).is_err());
+    }
+}

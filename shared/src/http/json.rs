@@ -1,0 +1,206 @@
+//! The JSON body extractor: `application/json` only, at most [`MAX_BODY_BYTES`], unknown
+//! fields refused (request types use `#[serde(deny_unknown_fields)]`), and every failure a
+//! problem+json naming the field at fault.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use http::header;
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, MAX_BODY_BYTES};
+use crate::domain::FieldError;
+
+/// A parsed JSON body, with the document it came from (for request hashing).
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    /// The typed body.
+    pub value: T,
+    /// The document as parsed, keys sorted: the same request always hashes the same.
+    pub document: serde_json::Value,
+}
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request<Body>, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|error| {
+                if is_length_limit(&error) {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::bad_request("The request body could not be read.")
+                }
+            })?;
+        parse(&bytes)
+    }
+}
+
+/// Parses `bytes` as a JSON document of type `T`.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError> {
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!(
+            "The body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if !document.is_object() {
+        return Err(ApiError::bad_request("The body must be a JSON object."));
+    }
+    let value = serde_path_to_error::deserialize(&document)
+        .map_err(|e| ApiError::Validation(vec![field_error(&e)]))?;
+    Ok(JsonBody { value, document })
+}
+
+fn is_json(headers: &http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// Turns serde's message into a field error that does not echo the client's value back.
+pub(crate) fn field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    describe(&path, &message)
+}
+
+/// Names the field and says what is wrong, from a serde message and the path it arose at.
+pub(crate) fn describe(path: &str, message: &str) -> FieldError {
+    let at_root = path.is_empty() || path == ".";
+    let join = |name: &str| {
+        if at_root {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = backticked(message, "missing field `") {
+        return FieldError::new(join(name), "is required");
+    }
+    if let Some(name) = backticked(message, "unknown field `") {
+        // serde_path_to_error already descended into the unknown field.
+        let field = if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            join(name)
+        };
+        return FieldError::new(field, "is not a known field");
+    }
+    if let Some(name) = backticked(message, "duplicate field `") {
+        return FieldError::new(join(name), "is given more than once");
+    }
+    let field = if at_root {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        let expected = message
+            .split(", expected ")
+            .nth(1)
+            .map(|e| e.split(" at line").next().unwrap_or(e))
+            .unwrap_or("another type");
+        return FieldError::new(field, format!("must be {}", plain_expectation(expected)));
+    }
+    // Our own checks (`serde::de::Error::custom`) are written for clients already.
+    FieldError::new(field, message.split(" at line").next().unwrap_or(message))
+}
+
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split('`').next()
+}
+
+fn plain_expectation(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "an integer" => "an integer",
+        "f32" | "f64" => "a number",
+        "a sequence" => "a list",
+        "a boolean" => "true or false",
+        "a string" | "a borrowed string" => "a string",
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        score: i64,
+        tags: Option<Vec<String>>,
+    }
+
+    fn error_of(body: &str) -> ApiError {
+        parse::<Sample>(body.as_bytes()).unwrap_err()
+    }
+
+    fn field(body: &str) -> FieldError {
+        match error_of(body) {
+            ApiError::Validation(errors) => errors[0].clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_unknown_and_mistyped_fields_are_named() {
+        assert_eq!(field("{}"), FieldError::new("score", "is required"));
+        assert_eq!(
+            field(r#"{"score": 1, "mood": 2}"#),
+            FieldError::new("mood", "is not a known field")
+        );
+        assert_eq!(
+            field(r#"{"score": "I feel awful"}"#),
+            FieldError::new("score", "must be an integer")
+        );
+        assert_eq!(
+            field(r#"{"score": 1, "tags": [1]}"#),
+            FieldError::new("tags[0]", "must be a string")
+        );
+    }
+
+    #[test]
+    fn broken_json_and_non_objects_are_bad_requests() {
+        assert!(matches!(
+            error_of("{\"score\": "),
+            ApiError::BadRequest { .. }
+        ));
+        assert!(matches!(error_of("[1, 2]"), ApiError::BadRequest { .. }));
+    }
+}

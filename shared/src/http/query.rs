@@ -1,0 +1,69 @@
+//! The query-string extractor: unknown parameters refused, every failure a 400 naming the
+//! parameter.
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+use super::json::describe;
+
+/// Typed query parameters (request types use `#[serde(deny_unknown_fields)]`).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parse(parts.uri.query().unwrap_or_default()).map(ApiQuery)
+    }
+}
+
+/// Parses a query string into `T`.
+pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = describe(&e.path().to_string(), &e.inner().to_string());
+        ApiError::BadRequest {
+            detail: format!("query parameter `{}` {}", field.field, field.message),
+            errors: vec![field],
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Params {
+        limit: Option<u32>,
+        tag: Option<String>,
+    }
+
+    #[test]
+    fn unknown_repeated_and_mistyped_parameters_are_refused_by_name() {
+        assert!(parse::<Params>("limit=5&tag=work").is_ok());
+        for (query, name) in [
+            ("limt=5", "limt"),
+            ("limit=abc", "limit"),
+            ("tag=a&tag=b", "tag"),
+        ] {
+            match parse::<Params>(query) {
+                Err(ApiError::BadRequest { errors, .. }) => {
+                    assert_eq!(errors[0].field, name, "{query}")
+                }
+                other => panic!("{query}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Therabot's shared core: everything the Lambda functions have in common.
+//!
+//! - [`config`]: typed configuration read from the environment, failing fast.
+//! - [`domain`]: the product's types and rules; no AWS or HTTP in here.
+//! - [`store`]: the DynamoDB single-table adapter (keys live in [`store::keys`]).
+//! - [`auth`]: who is calling, from API Gateway's claims or a verified bearer token.
+//! - [`http`]: problem+json errors, extractors, pagination, idempotency, common layers.
+//! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
+//! - [`app`]: the context a function's router is built from.
+//! - [`telemetry`]: JSON logs that never carry user text or tokens.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+
+pub use app::AppContext;

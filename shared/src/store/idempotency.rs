@@ -1,0 +1,274 @@
+//! Idempotency records: what a create endpoint answered for a given `Idempotency-Key`.
+//!
+//! A record is written in the same transaction as the entity it created (so "stored" and
+//! "remembered" cannot disagree), or, for slow operations such as a chat turn, first as
+//! *in flight* and completed once the response is known. Records carry a TTL; DynamoDB deletes
+//! expired ones lazily, so expiry is also checked here.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::keys::{self, entity};
+use super::{Item, Store, StoreError, n};
+use crate::domain::UserId;
+
+/// How long a key is remembered.
+pub const RETENTION: SignedDuration = SignedDuration::from_hours(24);
+
+/// Where a request with a given key stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// The first request is still being served.
+    InFlight,
+    /// The first request was answered; its response is stored.
+    Completed,
+}
+
+/// The response to replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body, as sent.
+    pub body: String,
+    /// Headers worth replaying (`ETag`, `Location`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// What is remembered about one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// A hash of the method, route and canonical body of the first request.
+    pub request_hash: String,
+    /// Whether that request is done.
+    pub state: RecordState,
+    /// Its response, once done.
+    pub response: Option<StoredResponse>,
+    /// When the record stops counting.
+    pub expires_at: Timestamp,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    request_hash: String,
+    state: RecordState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<StoredResponse>,
+    created_at: Timestamp,
+    /// Epoch seconds: the table's TTL attribute.
+    expires_at: i64,
+}
+
+/// An idempotency record to write together with an entity.
+#[derive(Debug, Clone)]
+pub struct IdempotentWrite {
+    /// The caller.
+    pub user: UserId,
+    /// The client's `Idempotency-Key`.
+    pub key: String,
+    /// The request's hash.
+    pub request_hash: String,
+    /// The response the entity's creation answers with.
+    pub response: Option<StoredResponse>,
+    /// The time of the request.
+    pub now: Timestamp,
+}
+
+impl IdempotentWrite {
+    fn item(&self) -> Result<Item, StoreError> {
+        let expires = self.now.saturating_add(RETENTION).unwrap_or(self.now);
+        Ok(to_item(RecordItem {
+            pk: keys::user_pk(&self.user),
+            sk: keys::idempotency_sk(&self.key),
+            entity: entity::IDEMPOTENCY.to_owned(),
+            request_hash: self.request_hash.clone(),
+            state: if self.response.is_some() {
+                RecordState::Completed
+            } else {
+                RecordState::InFlight
+            },
+            response: self.response.clone(),
+            created_at: self.now,
+            expires_at: expires.as_second(),
+        })?)
+    }
+
+    /// The conditional put of this record: it succeeds only if the key is unused or expired.
+    pub fn put(&self, table: &str) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(self.item()?))
+            .condition_expression("attribute_not_exists(PK) OR expires_at < :now")
+            .expression_attribute_values(":now", n(self.now.as_second()))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+}
+
+impl Store {
+    /// Writes `item`, which must not exist yet, with `idempotent`'s record if given, in one
+    /// round trip. [`StoreError::ConditionFailed`] means the idempotency key is taken: read
+    /// the record with [`Store::idempotency_record`] to decide what to answer.
+    pub async fn put_new(
+        &self,
+        item: Item,
+        idempotent: Option<IdempotentWrite>,
+    ) -> Result<(), StoreError> {
+        let Some(idempotent) = idempotent else {
+            return self
+                .client()
+                .put_item()
+                .table_name(self.table())
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| match StoreError::from_sdk(e) {
+                    // A fresh ULID colliding is a bug or a broken RNG, never the caller's fault.
+                    StoreError::ConditionFailed => StoreError::Backend("new id collided".into()),
+                    other => other,
+                });
+        };
+        let entity = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let record = idempotent.put(self.table())?;
+        self.transact(
+            vec![
+                TransactWriteItem::builder().put(entity).build(),
+                TransactWriteItem::builder().put(record).build(),
+            ],
+            1,
+        )
+        .await
+    }
+
+    /// Runs a transaction. If it is cancelled because the condition of item
+    /// `idempotency_index` failed, answers [`StoreError::ConditionFailed`].
+    pub async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        idempotency_index: usize,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let error = match result {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            error.as_service_error()
+        {
+            let codes: Vec<&str> = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None"))
+                .collect();
+            if codes.get(idempotency_index) == Some(&"ConditionalCheckFailed") {
+                return Err(StoreError::ConditionFailed);
+            }
+            if codes
+                .iter()
+                .any(|c| *c == "TransactionConflict" || *c == "ThrottlingError")
+            {
+                return Err(StoreError::Throttled(codes.join(",")));
+            }
+            return Err(StoreError::Backend(format!(
+                "transaction cancelled: {}",
+                codes.join(",")
+            )));
+        }
+        Err(StoreError::from_sdk(error))
+    }
+
+    /// Marks `key` as in flight for a request that answers later. `ConditionFailed` means the
+    /// key is taken.
+    pub async fn begin_idempotent(&self, write: &IdempotentWrite) -> Result<(), StoreError> {
+        let put = write.put(self.table())?;
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(put.item))
+            .set_condition_expression(put.condition_expression)
+            .set_expression_attribute_values(put.expression_attribute_values)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from_sdk)
+    }
+
+    /// Forgets an in-flight key whose request failed, so the client can retry with it.
+    pub async fn abandon_idempotent(&self, user: &UserId, key: &str) -> Result<(), StoreError> {
+        self.client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::idempotency_sk(key),
+            )))
+            .condition_expression("#state = :in_flight")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":in_flight", super::s("in_flight"))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| match StoreError::from_sdk(e) {
+                StoreError::ConditionFailed => Ok(()),
+                other => Err(other),
+            })
+    }
+
+    /// Reads the record of `key`, if one exists and has not expired at `now`.
+    pub async fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::idempotency_sk(key),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let record: RecordItem = from_item(item)?;
+        if record.expires_at < now.as_second() {
+            return Ok(None);
+        }
+        Ok(Some(IdempotencyRecord {
+            request_hash: record.request_hash,
+            state: record.state,
+            response: record.response,
+            expires_at: Timestamp::from_second(record.expires_at).unwrap_or(now),
+        }))
+    }
+}

@@ -1,0 +1,96 @@
+//! The DynamoDB single-table adapter.
+//!
+//! All of a user's data lives under one partition key derived from their `sub`
+//! ([`keys`]); every list is a `Query` on that partition, never a `Scan`. Items are mapped
+//! with serde_dynamo. Errors keep their meaning ([`StoreError::ConditionFailed`] is not an
+//! outage), so handlers can answer 404/409/412 rather than 500.
+
+pub mod idempotency;
+pub mod keys;
+pub mod moods;
+pub mod page;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub use page::{Cursor, Page};
+
+/// One DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table and the client that reaches it; cheap to clone, built once per container.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    /// A store over `table`, using `client`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The DynamoDB client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+/// What can go wrong talking to the table.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A write's condition did not hold (the item is missing, exists already, or changed).
+    #[error("the write's condition did not hold")]
+    ConditionFailed,
+    /// DynamoDB asked us to slow down; worth retrying later.
+    #[error("DynamoDB throttled the request ({0})")]
+    Throttled(String),
+    /// An item could not be mapped to or from its Rust type.
+    #[error("an item did not match its schema: {0}")]
+    Mapping(#[from] serde_dynamo::Error),
+    /// Any other failure: network, permissions, a bug in a request.
+    #[error("DynamoDB call failed: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    /// Classifies an SDK error by its error code, without looking at any item content.
+    pub fn from_sdk<E, R>(error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        match error.code() {
+            Some("ConditionalCheckFailedException") => Self::ConditionFailed,
+            Some(
+                code @ ("ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "TransactionConflictException"),
+            ) => Self::Throttled(code.to_owned()),
+            _ => Self::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string()),
+        }
+    }
+}
+
+/// A string attribute value.
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// A number attribute value.
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}

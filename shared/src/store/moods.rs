@@ -1,0 +1,324 @@
+//! Mood entries in the table.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::idempotency::IdempotentWrite;
+use super::keys::{self, entity};
+use super::page::{Cursor, Page, PartitionQuery};
+use super::{Item, Store, StoreError, n, s};
+use crate::domain::mood::{MoodChanges, MoodEntry, MoodScore, Note};
+use crate::domain::summary::MoodPoint;
+use crate::domain::text::{Label, Labels};
+use crate::domain::{EntryId, UserId};
+
+/// The most entries one summary reads; far above a year of daily logging.
+pub const SUMMARY_MAX_ITEMS: usize = 20_000;
+
+#[derive(Serialize, Deserialize)]
+struct MoodItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    id: EntryId,
+    score: u8,
+    emotions: Vec<String>,
+    tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    recorded_at: Timestamp,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    version: u64,
+}
+
+impl MoodItem {
+    fn new(user: &UserId, entry: &MoodEntry) -> Self {
+        Self {
+            pk: keys::user_pk(user),
+            sk: keys::mood_sk(entry.id),
+            entity: entity::MOOD.to_owned(),
+            id: entry.id,
+            score: entry.score.get(),
+            emotions: entry.emotions.to_strings(),
+            tags: entry.tags.to_strings(),
+            note: entry.note.as_ref().map(|n| n.as_str().to_owned()),
+            recorded_at: entry.recorded_at,
+            created_at: entry.created_at,
+            updated_at: entry.updated_at,
+            version: entry.version,
+        }
+    }
+
+    fn into_entry(self) -> Result<MoodEntry, StoreError> {
+        let score = MoodScore::parse("score", i64::from(self.score))
+            .map_err(|_| StoreError::Backend(format!("mood {} has score out of range", self.id)))?;
+        Ok(MoodEntry {
+            id: self.id,
+            score,
+            emotions: Labels::from_stored(self.emotions),
+            tags: Labels::from_stored(self.tags),
+            note: self.note.map(Note::from_stored),
+            recorded_at: self.recorded_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+fn entry_from(item: Item) -> Result<MoodEntry, StoreError> {
+    from_item::<MoodItem>(item)?.into_entry()
+}
+
+/// Filters of a mood list.
+#[derive(Debug, Clone, Default)]
+pub struct MoodFilter {
+    /// Recorded at or after.
+    pub from: Option<Timestamp>,
+    /// Recorded at or before.
+    pub to: Option<Timestamp>,
+    /// Carrying this tag.
+    pub tag: Option<Label>,
+}
+
+/// Why an update or delete did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum MoodWriteError {
+    /// No such entry for this user.
+    #[error("no such mood entry")]
+    NotFound,
+    /// The entry's version is not the one the client expected.
+    #[error("the mood entry has changed")]
+    VersionMismatch,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Stores a new entry (one round trip). With `idempotent`, the entry and the completed
+    /// idempotency record are written in one transaction, so a retry can never store twice.
+    pub async fn put_mood(
+        &self,
+        user: &UserId,
+        entry: &MoodEntry,
+        idempotent: Option<IdempotentWrite>,
+    ) -> Result<(), StoreError> {
+        let item: Item = to_item(MoodItem::new(user, entry))?;
+        self.put_new(item, idempotent).await
+    }
+
+    /// Reads one entry (one round trip).
+    pub async fn get_mood(
+        &self,
+        user: &UserId,
+        id: EntryId,
+    ) -> Result<Option<MoodEntry>, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::mood_sk(id),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.item.map(entry_from).transpose()
+    }
+
+    /// Lists entries newest first, one page at a time.
+    pub async fn list_moods(
+        &self,
+        user: &UserId,
+        filter: &MoodFilter,
+        limit: usize,
+        start: Option<Cursor>,
+    ) -> Result<Page<MoodEntry>, StoreError> {
+        let mut query = PartitionQuery::new(
+            keys::user_pk(user),
+            keys::mood_sk_range(filter.from, filter.to),
+        );
+        query.ascending = false;
+        if let Some(tag) = &filter.tag {
+            query.filter = Some("contains(tags, :ftag)".to_owned());
+            query
+                .filter_values
+                .insert(":ftag".to_owned(), s(tag.as_str()));
+        }
+        let page = self.query_page(&query, limit, start).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(entry_from)
+                .collect::<Result<_, _>>()?,
+            next: page.next,
+        })
+    }
+
+    /// Reads the score, tags and time of every entry recorded between `from` and `to`.
+    pub async fn mood_points(
+        &self,
+        user: &UserId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<MoodPoint>, StoreError> {
+        #[derive(Deserialize)]
+        struct PointItem {
+            score: u8,
+            #[serde(default)]
+            tags: Vec<String>,
+            recorded_at: Timestamp,
+        }
+        let mut query = PartitionQuery::new(
+            keys::user_pk(user),
+            keys::mood_sk_range(Some(from), Some(to)),
+        );
+        query.projection = Some("score, tags, recorded_at".to_owned());
+        let items = self.query_all(&query, SUMMARY_MAX_ITEMS).await?;
+        items
+            .into_iter()
+            .map(|item| {
+                let p: PointItem = from_item(item)?;
+                Ok(MoodPoint {
+                    score: p.score,
+                    tags: p.tags,
+                    recorded_at: p.recorded_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies `changes` (one round trip) if the entry exists and, when `expected_version` is
+    /// given, still has that version. Returns the entry as stored afterwards.
+    pub async fn update_mood(
+        &self,
+        user: &UserId,
+        id: EntryId,
+        changes: &MoodChanges,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<MoodEntry, MoodWriteError> {
+        let mut set = vec!["updated_at = :now", "version = version + :one"];
+        let mut remove = Vec::new();
+        let mut values = HashMap::from([
+            (":now".to_owned(), s(now.to_string())),
+            (":one".to_owned(), n(1)),
+        ]);
+        if let Some(score) = changes.score {
+            set.push("score = :score");
+            values.insert(":score".to_owned(), n(score.get()));
+        }
+        if let Some(emotions) = &changes.emotions {
+            set.push("emotions = :emotions");
+            values.insert(":emotions".to_owned(), string_list(emotions));
+        }
+        if let Some(tags) = &changes.tags {
+            set.push("tags = :tags");
+            values.insert(":tags".to_owned(), string_list(tags));
+        }
+        match &changes.note {
+            Some(Some(note)) => {
+                set.push("note = :note");
+                values.insert(":note".to_owned(), s(note.as_str()));
+            }
+            Some(None) => remove.push("note"),
+            None => {}
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let mut condition = "attribute_exists(PK)".to_owned();
+        if let Some(version) = expected_version {
+            condition.push_str(" AND version = :expected");
+            values.insert(":expected".to_owned(), n(version));
+        }
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::mood_sk(id),
+            )))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(entry_from(out.attributes.unwrap_or_default())?),
+            Err(error) => Err(self.explain_failed_write(user, id, error).await),
+        }
+    }
+
+    /// Deletes an entry (one round trip), if it exists and, when `expected_version` is given,
+    /// still has that version.
+    pub async fn delete_mood(
+        &self,
+        user: &UserId,
+        id: EntryId,
+        expected_version: Option<u64>,
+    ) -> Result<(), MoodWriteError> {
+        let mut request = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::mood_sk(id),
+            )))
+            .condition_expression(match expected_version {
+                Some(_) => "attribute_exists(PK) AND version = :expected",
+                None => "attribute_exists(PK)",
+            });
+        if let Some(version) = expected_version {
+            request = request.expression_attribute_values(":expected", n(version));
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.explain_failed_write(user, id, error).await),
+        }
+    }
+
+    /// A failed conditional write means "missing" or "changed"; one read tells which. This
+    /// read happens only on the failure path, so successful writes stay at one round trip.
+    async fn explain_failed_write<E, R>(
+        &self,
+        user: &UserId,
+        id: EntryId,
+        error: aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> MoodWriteError
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        match StoreError::from_sdk(error) {
+            StoreError::ConditionFailed => match self.get_mood(user, id).await {
+                Ok(Some(_)) => MoodWriteError::VersionMismatch,
+                Ok(None) => MoodWriteError::NotFound,
+                Err(error) => MoodWriteError::Store(error),
+            },
+            other => MoodWriteError::Store(other),
+        }
+    }
+}
+
+fn string_list(labels: &Labels) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::L(labels.iter().map(|l| s(l.as_str())).collect())
+}
