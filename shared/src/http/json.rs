@@ -5,6 +5,7 @@
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use http::header;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{ApiError, MAX_BODY_BYTES};
@@ -41,6 +42,16 @@ where
             })?;
         parse(&bytes)
     }
+}
+
+/// For `PATCH` fields where `null` means "remove": absent stays `None`, `null` becomes
+/// `Some(None)`. Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Parses `bytes` as a JSON document of type `T`.

@@ -1,0 +1,50 @@
+# Therabot backend. The two commands: `make dev` and `make test`. `make help` lists the rest.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+export PORT ?= 3000
+export AWS_PORT ?= 4566
+
+.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## Install the local AWS stand-in and linters into .venv (first run only)
+	@tests/local/bootstrap.sh
+
+dev: bootstrap ## Serve the whole API on 127.0.0.1:$PORT with local DynamoDB, auth and chatbot
+	@tests/local/aws.sh start
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(AWS_PORT) cargo run -p therabot-local --bin therabot-dev
+
+stop: ## Stop the local AWS stand-in started by `make dev`
+	@tests/local/aws.sh stop
+
+test: bootstrap lint ## Lint, then run every test against fresh local services
+	@tests/local/run-tests.sh
+
+lint: bootstrap ## cargo fmt --check, clippy -D warnings, cfn-lint
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	.venv/bin/cfn-lint template.yaml
+
+fmt: ## Format the code
+	cargo fmt --all
+
+openapi: ## Regenerate docs/openapi.json from the code
+	cargo run -q -p therabot-local --bin therabot-dev -- openapi > docs/openapi.json
+
+build: ## Build every function for Lambda (arm64 zips in target/lambda/)
+	@tests/local/bootstrap.sh deploy
+	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" cargo lambda build --release --arm64 --workspace --output-format zip
+
+deploy: ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.toml)
+	@tests/local/bootstrap.sh deploy
+	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam build --beta-features
+	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam deploy --config-env $${STAGE:-dev}
+
+bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
+	@tests/local/bench.sh
+
+clean: ## Remove build output and local state
+	cargo clean
+	rm -rf .local .aws-sam

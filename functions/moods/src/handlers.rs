@@ -1,0 +1,302 @@
+//! The handlers of the moods routes. Each one: authenticate, parse, call the store once,
+//! answer; every failure is an [`ApiError`] rendered as problem+json.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use therabot_shared::AppContext;
+use therabot_shared::auth::Identity;
+use therabot_shared::domain::mood::MoodEntry;
+use therabot_shared::domain::summary::{self, Bucket};
+use therabot_shared::domain::text::Label;
+use therabot_shared::http::etag::{Precondition, etag};
+use therabot_shared::http::idempotency::{self, IdempotencyKey};
+use therabot_shared::http::pagination::{self, PageScope};
+use therabot_shared::http::path::IdPath;
+use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem};
+use therabot_shared::store::moods::{MoodFilter, MoodWriteError};
+
+use crate::api::{
+    CreateMood, ListMoodsQuery, Mood, MoodPage, Summary, SummaryQuery, UpdateMood, parse_time,
+};
+
+const TAG: &str = "moods";
+const CREATE_ROUTE: &str = "POST /v1/moods";
+
+/// A JSON response carrying the entry's `ETag`.
+fn entry_response(status: StatusCode, entry: &MoodEntry) -> Response {
+    let body = serde_json::to_vec(&Mood::from(entry)).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::ETAG, etag(entry.version));
+    response
+}
+
+fn write_error(error: MoodWriteError) -> ApiError {
+    match error {
+        MoodWriteError::NotFound => ApiError::NotFound,
+        MoodWriteError::VersionMismatch => ApiError::PreconditionFailed,
+        MoodWriteError::Store(error) => error.into(),
+    }
+}
+
+fn time_param(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|raw| {
+        parse_time(field, raw).map_err(|e| ApiError::BadRequest {
+            detail: format!("query parameter `{field}` {}", e.message),
+            errors: vec![e],
+        })
+    })
+    .transpose()
+}
+
+fn check_range(from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(), ApiError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => {
+            Err(ApiError::bad_parameter("from", "must not be after `to`"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Log a mood.
+#[utoipa::path(
+    post, path = "/v1/moods", tag = TAG,
+    request_body = CreateMood,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Makes retries safe: the same key and body replay the first response.")),
+    responses(
+        (status = 201, description = "Stored", body = Mood,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Same key still in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or key reused with another body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn create_mood(
+    State(context): State<AppContext>,
+    identity: Identity,
+    headers: HeaderMap,
+    body: JsonBody<CreateMood>,
+) -> Result<Response, ApiError> {
+    let now = context.now();
+    let key = IdempotencyKey::from_headers(&headers)?;
+    let entry = body
+        .value
+        .parse(now)
+        .map_err(ApiError::Validation)?
+        .into_entry(now);
+    let mut response = entry_response(StatusCode::CREATED, &entry);
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/moods/{}", entry.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    let store = context.store();
+    let Some(key) = key else {
+        store.put_mood(&identity.user, &entry, None).await?;
+        return Ok(response);
+    };
+    let hash = idempotency::request_hash(CREATE_ROUTE, &body.document);
+    let body_bytes = serde_json::to_vec(&Mood::from(&entry)).unwrap_or_default();
+    let remembered = idempotency::remember(StatusCode::CREATED, response.headers(), &body_bytes);
+    let write = idempotency::completed_write(&identity.user, &key, hash.clone(), remembered, now);
+    match store.put_mood(&identity.user, &entry, Some(write)).await {
+        Ok(()) => Ok(response),
+        Err(error) if idempotency::is_taken(&error) => {
+            idempotency::answer_taken_key(store, &identity.user, &key, &hash, now).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// List moods, newest first.
+#[utoipa::path(
+    get, path = "/v1/moods", tag = TAG,
+    params(ListMoodsQuery),
+    responses(
+        (status = 200, description = "One page", body = MoodPage),
+        (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_moods(
+    State(context): State<AppContext>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<ListMoodsQuery>,
+) -> Result<axum::Json<MoodPage>, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let from = time_param("from", query.from.as_deref())?;
+    let to = time_param("to", query.to.as_deref())?;
+    check_range(from, to)?;
+    let tag = query
+        .tag
+        .as_deref()
+        .map(|raw| Label::parse("tag", raw).map_err(|e| ApiError::bad_parameter("tag", &e.message)))
+        .transpose()?;
+    let scope = PageScope::new(&identity.user, "GET /v1/moods")
+        .with("from", from)
+        .with("to", to)
+        .with("tag", tag.as_ref().map(Label::as_str));
+    let tokens = context.page_tokens().await?;
+    let start = query
+        .next_token
+        .as_deref()
+        .map(|t| tokens.open(&scope, t))
+        .transpose()?;
+    let filter = MoodFilter { from, to, tag };
+    let page = context
+        .store()
+        .list_moods(&identity.user, &filter, limit, start)
+        .await?;
+    Ok(axum::Json(MoodPage {
+        items: page.items.iter().map(Mood::from).collect(),
+        next_token: page.next.map(|cursor| tokens.seal(&scope, &cursor)),
+    }))
+}
+
+/// Read one mood entry.
+#[utoipa::path(
+    get, path = "/v1/moods/{id}", tag = TAG,
+    params(("id" = String, Path, description = "The entry's id")),
+    responses(
+        (status = 200, description = "The entry", body = Mood, headers(("ETag" = String))),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_mood(
+    State(context): State<AppContext>,
+    identity: Identity,
+    IdPath(id): IdPath,
+) -> Result<Response, ApiError> {
+    let entry = context
+        .store()
+        .get_mood(&identity.user, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(entry_response(StatusCode::OK, &entry))
+}
+
+/// Change a mood entry. Requires `If-Match` with the entry's `ETag` (or `*`).
+#[utoipa::path(
+    patch, path = "/v1/moods/{id}", tag = TAG,
+    request_body = UpdateMood,
+    params(
+        ("id" = String, Path, description = "The entry's id"),
+        ("If-Match" = String, Header, description = "The ETag you last read, or `*`"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = Mood, headers(("ETag" = String))),
+        (status = 400, description = "Malformed id, JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn update_mood(
+    State(context): State<AppContext>,
+    identity: Identity,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+    body: JsonBody<UpdateMood>,
+) -> Result<Response, ApiError> {
+    let expected = Precondition::from_headers(&headers)?.required_version()?;
+    let changes = body.value.parse().map_err(ApiError::Validation)?;
+    let entry = context
+        .store()
+        .update_mood(&identity.user, id, &changes, expected, context.now())
+        .await
+        .map_err(write_error)?;
+    Ok(entry_response(StatusCode::OK, &entry))
+}
+
+/// Delete a mood entry. With `If-Match`, only if it is still that version.
+#[utoipa::path(
+    delete, path = "/v1/moods/{id}", tag = TAG,
+    params(
+        ("id" = String, Path, description = "The entry's id"),
+        ("If-Match" = Option<String>, Header, description = "Delete only if still this version"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn delete_mood(
+    State(context): State<AppContext>,
+    identity: Identity,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let expected = Precondition::from_headers(&headers)?.optional_version();
+    context
+        .store()
+        .delete_mood(&identity.user, id, expected)
+        .await
+        .map_err(write_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Summarise moods per day or week: what a mood chart needs.
+#[utoipa::path(
+    get, path = "/v1/moods/summary", tag = TAG,
+    params(SummaryQuery),
+    responses(
+        (status = 200, description = "The summary", body = Summary),
+        (status = 400, description = "Bad range, bucket or time zone", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn mood_summary(
+    State(context): State<AppContext>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<SummaryQuery>,
+) -> Result<axum::Json<Summary>, ApiError> {
+    let to = time_param("to", query.to.as_deref())?.unwrap_or_else(|| context.now());
+    let from = time_param("from", query.from.as_deref())?.unwrap_or_else(|| {
+        to.saturating_sub(SignedDuration::from_hours(24 * 30))
+            .unwrap_or(to)
+    });
+    check_range(Some(from), Some(to))?;
+    if to.duration_since(from) > summary::MAX_RANGE {
+        return Err(ApiError::bad_parameter(
+            "from",
+            "must be at most 366 days before `to`",
+        ));
+    }
+    let (bucket, bucket_name) = match query.bucket.as_deref() {
+        None | Some("day") => (Bucket::Day, "day"),
+        Some("week") => (Bucket::Week, "week"),
+        Some(_) => return Err(ApiError::bad_parameter("bucket", "must be `day` or `week`")),
+    };
+    let tz_name = query.tz.as_deref().unwrap_or("UTC");
+    let tz = TimeZone::get(tz_name).map_err(|_| {
+        ApiError::bad_parameter("tz", "must be an IANA time zone name such as Europe/Madrid")
+    })?;
+    let points = context
+        .store()
+        .mood_points(&identity.user, from, to)
+        .await?;
+    let result = summary::summarize(&points, from, to, bucket, &tz);
+    Ok(axum::Json(Summary::new(
+        &result,
+        from,
+        to,
+        bucket_name,
+        tz_name,
+    )))
+}

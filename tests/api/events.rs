@@ -1,0 +1,133 @@
+//! Every sample event in `events/` goes through its function's Lambda router exactly as
+//! `lambda_http` would hand it over, with API Gateway's JWT claims as the identity.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use axum::Router;
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+use therabot_local::repository_root;
+use therabot_shared::AppContext;
+use therabot_shared::domain::mood::{MoodEntry, MoodScore};
+use therabot_shared::domain::text::Labels;
+use therabot_shared::domain::{EntryId, UserId};
+use tower::ServiceExt;
+
+use crate::support::TestApp;
+
+/// The status each event must produce, in the order they run.
+const EXPECTED: &[(&str, u16)] = &[
+    ("moods-get.json", 200),
+    ("moods-update.json", 200),
+    ("moods-delete.json", 204),
+    ("moods-create.json", 201),
+    ("moods-list.json", 200),
+    ("moods-summary.json", 200),
+];
+
+fn events_dir() -> PathBuf {
+    repository_root().join("events")
+}
+
+fn router_for(file: &str, context: &AppContext) -> Router {
+    match file.split('-').next() {
+        Some("moods") => moods::router(context.clone()),
+        _ => panic!("no function for event {file}: add it to events.rs"),
+    }
+}
+
+fn read(file: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(events_dir().join(file)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The mood the get/update/delete events address, fresh at version 1.
+async fn seed(context: &AppContext, event: &serde_json::Value) {
+    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .unwrap();
+    let id: EntryId = event["pathParameters"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let user = UserId::parse(sub).unwrap();
+    let store = context.store();
+    let _ = store.delete_mood(&user, id, None).await;
+    let now = Timestamp::now();
+    let entry = MoodEntry {
+        id,
+        score: MoodScore::parse("score", 6).unwrap(),
+        emotions: Labels::default(),
+        tags: Labels::default(),
+        note: None,
+        recorded_at: Timestamp::from_millisecond(i64::try_from(id.millis()).unwrap()).unwrap(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    store.put_mood(&user, &entry, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_sample_event_is_served_by_its_function() {
+    let app = TestApp::start().await;
+    let context = &app.api.context;
+    let on_disk: BTreeSet<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    let expected: BTreeSet<String> = EXPECTED.iter().map(|(f, _)| (*f).to_owned()).collect();
+    assert_eq!(
+        on_disk, expected,
+        "every event needs an expected status here"
+    );
+
+    seed(context, &read("moods-get.json")).await;
+    for (file, status) in EXPECTED {
+        let text = std::fs::read_to_string(events_dir().join(file)).unwrap();
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
+        let response = router_for(file, context).oneshot(request).await.unwrap();
+        let got = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(got, *status, "{file}: {}", String::from_utf8_lossy(&body));
+        if got != 204 {
+            let _: serde_json::Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("{file}: body is not JSON"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn events_cover_exactly_the_routes_the_template_declares() {
+    let template: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(repository_root().join("template.yaml")).unwrap(),
+    )
+    .unwrap();
+    let mut declared = BTreeSet::new();
+    for resource in template["Resources"].as_mapping().unwrap().values() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        for event in resource["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+        {
+            let props = &event["Properties"];
+            declared.insert(format!(
+                "{} {}",
+                props["Method"].as_str().unwrap(),
+                props["Path"].as_str().unwrap()
+            ));
+        }
+    }
+    let covered: BTreeSet<String> = EXPECTED
+        .iter()
+        .map(|(file, _)| read(file)["routeKey"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(covered, declared);
+}

@@ -1,0 +1,23 @@
+//! Black-box tests of the whole API over HTTP, against the real local DynamoDB-protocol
+//! server (`make test` starts one and sets `THERABOT_TEST_AWS_ENDPOINT`). Each test makes its
+//! own users, so tests never share state and can run in parallel.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod support;
+
+mod auth;
+mod bad_input;
+mod events;
+mod idempotency;
+mod isolation;
+mod moods;
+mod openapi;
+mod pagination;
+mod store;
+mod template;

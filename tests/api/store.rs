@@ -1,0 +1,52 @@
+//! The store's idempotency records against the real local DynamoDB-protocol server.
+
+use therabot_shared::domain::UserId;
+use therabot_shared::store::StoreError;
+use therabot_shared::store::idempotency::{IdempotentWrite, RETENTION, RecordState};
+
+use crate::support::TestApp;
+
+fn write(user: &UserId, key: &str, now: jiff::Timestamp) -> IdempotentWrite {
+    IdempotentWrite {
+        user: user.clone(),
+        key: key.into(),
+        request_hash: "hash".into(),
+        response: None,
+        now,
+    }
+}
+
+#[tokio::test]
+async fn a_key_in_flight_cannot_be_taken_twice_until_it_expires() {
+    let app = TestApp::start().await;
+    let store = app.api.context.store();
+    let user = UserId::parse(&app.user().sub).unwrap();
+    let now = jiff::Timestamp::now();
+    store
+        .begin_idempotent(&write(&user, "k", now))
+        .await
+        .unwrap();
+    let again = store.begin_idempotent(&write(&user, "k", now)).await;
+    assert!(matches!(again, Err(StoreError::ConditionFailed)));
+    let record = store
+        .idempotency_record(&user, "k", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state, RecordState::InFlight);
+    assert_eq!(record.expires_at.as_second(), (now + RETENTION).as_second());
+
+    // A day later the record no longer counts, even before DynamoDB's TTL removes it.
+    let later = now + RETENTION + jiff::SignedDuration::from_secs(1);
+    assert!(
+        store
+            .idempotency_record(&user, "k", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .begin_idempotent(&write(&user, "k", later))
+        .await
+        .unwrap();
+}

@@ -1,0 +1,158 @@
+//! `TestApp`: a local API on a free port, with helpers to call it as a given user.
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+use therabot_local::{LocalApi, LocalOptions, repository_root};
+
+pub const TABLE: &str = "therabot-test";
+
+/// The moto endpoint `make test` started.
+pub fn aws_endpoint() -> String {
+    std::env::var("THERABOT_TEST_AWS_ENDPOINT").expect(
+        "THERABOT_TEST_AWS_ENDPOINT is not set: run the tests with `make test`, \
+         which starts the local DynamoDB-protocol server",
+    )
+}
+
+pub struct TestApp {
+    pub api: LocalApi,
+    pub http: reqwest::Client,
+}
+
+/// A user of the API: a fresh `sub` and a valid token for it.
+#[derive(Clone)]
+pub struct User {
+    pub sub: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        let mut options = LocalOptions::new(repository_root(), aws_endpoint());
+        options.table_name = TABLE.into();
+        // A secret per app: tests that change it cannot disturb others.
+        options.secret_id = format!("therabot-test-{}", ulid::Ulid::new());
+        let api = LocalApi::start(options).await.expect("local API starts");
+        Self {
+            api,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api.base_url)
+    }
+
+    /// A new user with a fresh `sub`.
+    pub fn user(&self) -> User {
+        let sub = format!("user-{}", ulid::Ulid::new());
+        let token = self.api.issuer.mint(&sub);
+        User { sub, token }
+    }
+
+    pub fn request(&self, user: &User, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&user.token)
+    }
+
+    pub async fn get(&self, user: &User, path: &str) -> Response {
+        self.request(user, Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, user: &User, path: &str, body: &Value) -> Response {
+        self.request(user, Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a mood entry and returns it.
+    pub async fn create_mood(&self, user: &User, body: Value) -> Value {
+        let response = self.post_json(user, "/v1/moods", &body).await;
+        let status = response.status();
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+        json
+    }
+
+    /// Every mood entry of `user`, following `next_token`.
+    pub async fn all_moods(&self, user: &User, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/moods?limit=100{query}");
+            if let Some(t) = &token {
+                path.push_str(&format!("&next_token={t}"));
+            }
+            let page = json_ok(self.get(user, &path).await).await;
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_token"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
+
+/// Asserts a 2xx JSON response and returns its body.
+pub async fn json_ok(response: Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(
+        status.is_success(),
+        "expected success, got {status}: {text}"
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts a problem+json response with `status` and returns the problem.
+pub async fn problem(response: Response, status: StatusCode) -> Value {
+    let got = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "body: {text}");
+    assert_eq!(content_type, "application/problem+json", "body: {text}");
+    let problem: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(problem["status"], status.as_u16());
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:therabot:problem:")
+    );
+    assert!(!problem["title"].as_str().unwrap().is_empty());
+    assert!(!problem["detail"].as_str().unwrap().is_empty());
+    problem
+}
+
+/// The names of the fields a problem lists.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// URL-encodes a query value.
+pub fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,125 @@
+"""Local stand-in for DynamoDB and Secrets Manager: moto's server on 127.0.0.1.
+
+    python aws_server.py --port 4566 [--state .local/dynamodb.json] [--port-file FILE]
+
+moto keeps everything in memory. With --state, DynamoDB tables and items are written to
+that file every few seconds and on exit (SIGINT/SIGTERM), and loaded at start, so local data
+survives restarts of `make dev`. Secrets are not saved: the dev server recreates its secret.
+--port 0 picks a free port; --port-file tells the caller which.
+"""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client(port: int):
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def snapshot(ddb) -> dict:
+    tables = []
+    for name in ddb.list_tables()["TableNames"]:
+        desc = ddb.describe_table(TableName=name)["Table"]
+        spec = {
+            "TableName": name,
+            "KeySchema": desc["KeySchema"],
+            "AttributeDefinitions": desc["AttributeDefinitions"],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        gsis = [
+            {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
+            for g in desc.get("GlobalSecondaryIndexes", [])
+        ]
+        if gsis:
+            spec["GlobalSecondaryIndexes"] = gsis
+        ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        items = []
+        for page in ddb.get_paginator("scan").paginate(TableName=name):
+            items.extend(page["Items"])
+        tables.append({"spec": spec, "ttl": ttl.get("AttributeName"), "items": items})
+    return {"tables": tables}
+
+
+def restore(ddb, state: dict) -> None:
+    for table in state.get("tables", []):
+        ddb.create_table(**table["spec"])
+        name = table["spec"]["TableName"]
+        if table.get("ttl"):
+            ddb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": table["ttl"], "Enabled": True},
+            )
+        items = table["items"]
+        for i in range(0, len(items), 25):
+            batch = [{"PutRequest": {"Item": item}} for item in items[i : i + 25]]
+            ddb.batch_write_item(RequestItems={name: batch})
+
+
+def save(ddb, path: str) -> None:
+    data = json.dumps(snapshot(ddb))
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--state")
+    parser.add_argument("--port-file")
+    args = parser.parse_args()
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = args.port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    ddb = client(port)
+    if args.state and os.path.exists(args.state):
+        with open(args.state) as f:
+            restore(ddb, json.load(f))
+    if args.port_file:
+        with open(args.port_file, "w") as f:
+            f.write(str(port))
+    print(f"local AWS (moto) listening on http://127.0.0.1:{port}", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    last = None
+    while not stop.wait(3):
+        if args.state:
+            data = json.dumps(snapshot(ddb))
+            if data != last:
+                save(ddb, args.state)
+                last = data
+    if args.state:
+        save(ddb, args.state)
+    server.stop()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test against a fresh, throw-away local AWS stand-in on a free port.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+mkdir -p .local
+portfile="$(mktemp .local/test-aws-port.XXXXXX)"
+rm -f "$portfile"
+.venv/bin/python tests/local/aws_server.py --port 0 --port-file "$portfile" >.local/test-aws.log 2>&1 &
+aws_pid=$!
+trap 'kill $aws_pid 2>/dev/null || true; rm -f "$portfile"' EXIT
+for _ in $(seq 1 200); do
+  [[ -s "$portfile" ]] && break
+  kill -0 $aws_pid 2>/dev/null || { cat .local/test-aws.log >&2; exit 1; }
+  sleep 0.1
+done
+[[ -s "$portfile" ]] || { echo "error: local AWS did not start" >&2; exit 1; }
+export THERABOT_TEST_AWS_ENDPOINT="http://127.0.0.1:$(cat "$portfile")"
+echo "==> tests against local AWS at $THERABOT_TEST_AWS_ENDPOINT"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+  cargo test --workspace --doc
+else
+  cargo test --workspace --no-fail-fast "$@"
+fi

@@ -1,0 +1,175 @@
+//! The whole Therabot API on one machine.
+//!
+//! [`LocalApi::start`] serves every function's router in one process, beside a local token
+//! issuer ([`issuer`]) and the API docs ([`docs`]), against a DynamoDB- and
+//! Secrets-Manager-protocol server (moto) on 127.0.0.1. `make dev` runs it on port 3000;
+//! the black-box tests in `api/` start one per test on a free port.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod docs;
+pub mod issuer;
+pub mod table;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use therabot_shared::AppContext;
+use therabot_shared::config::Config;
+use therabot_shared::http::{ApiError, JsonBody};
+use tokio::net::TcpListener;
+
+use issuer::LocalIssuer;
+
+/// Where and how to run.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The moto server, e.g. `http://127.0.0.1:4566`.
+    pub aws_endpoint: String,
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The table's name.
+    pub table_name: String,
+    /// The secret's name.
+    pub secret_id: String,
+    /// Keep the issuer's key here (tokens survive restarts); `None` for a fresh key.
+    pub key_file: Option<PathBuf>,
+    /// The repository root (where `template.yaml` is).
+    pub root: PathBuf,
+}
+
+impl LocalOptions {
+    /// Defaults for a repository at `root`, talking to moto at `aws_endpoint`.
+    pub fn new(root: impl Into<PathBuf>, aws_endpoint: impl Into<String>) -> Self {
+        Self {
+            aws_endpoint: aws_endpoint.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            table_name: "therabot-local".into(),
+            secret_id: "therabot-local".into(),
+            key_file: None,
+            root: root.into(),
+        }
+    }
+}
+
+/// A running local API.
+pub struct LocalApi {
+    /// Its base URL, e.g. `http://127.0.0.1:3000`.
+    pub base_url: String,
+    /// The token issuer it trusts.
+    pub issuer: Arc<LocalIssuer>,
+    /// The context its routers run with.
+    pub context: AppContext,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The repository root, found from this crate's directory.
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+impl LocalApi {
+    /// Creates the table and secret if needed, then serves the API.
+    pub async fn start(
+        options: LocalOptions,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let listener = TcpListener::bind(options.listen).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let issuer_url = format!("{base_url}/_local");
+        let values = [
+            ("TABLE_NAME", options.table_name.clone()),
+            ("SECRET_ID", options.secret_id.clone()),
+            ("AUTH_ISSUER", issuer_url.clone()),
+            ("AUTH_CLIENT_ID", issuer::CLIENT_ID.to_owned()),
+            ("AUTH_SCOPE", issuer::SCOPE.to_owned()),
+            ("AWS_ENDPOINT_URL", options.aws_endpoint.clone()),
+        ];
+        let config = Config::from_lookup(&|name| {
+            values
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })?;
+        let context = AppContext::connect(config).await?;
+        let spec = table::table_spec(&options.root.join("template.yaml"))?;
+        table::ensure_table(context.store().client(), &options.table_name, &spec).await?;
+        let secrets = aws_sdk_secretsmanager::Client::new(context.sdk());
+        table::ensure_secret(&secrets, &options.secret_id, None).await?;
+        let issuer = Arc::new(LocalIssuer::new(issuer_url, options.key_file.as_deref())?);
+        let app = app(context.clone(), issuer.clone());
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "local server stopped");
+            }
+        });
+        Ok(Self {
+            base_url,
+            issuer,
+            context,
+            server: Some(server),
+        })
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn wait(mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for LocalApi {
+    fn drop(&mut self) {
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}
+
+/// Every function's routes, the issuer's and the docs', with the common layers.
+pub fn app(context: AppContext, issuer: Arc<LocalIssuer>) -> Router {
+    let (api, _) = moods::routes().split_for_parts();
+    let local = Router::new()
+        .route("/_local/token", post(mint_token))
+        .route("/_local/.well-known/jwks.json", get(jwks))
+        .with_state(issuer);
+    therabot_shared::http::layers::finish(
+        api.with_state(context).merge(local).merge(docs::routes()),
+    )
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    sub: String,
+}
+
+async fn mint_token(
+    State(issuer): State<Arc<LocalIssuer>>,
+    body: JsonBody<TokenRequest>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let sub = body.value.sub;
+    if therabot_shared::domain::UserId::parse(&sub).is_none() {
+        return Err(ApiError::Validation(vec![
+            therabot_shared::domain::FieldError::new(
+                "sub",
+                "must be 1 to 128 visible ASCII characters without '#'",
+            ),
+        ]));
+    }
+    Ok(axum::Json(serde_json::json!({
+        "access_token": issuer.mint(&sub),
+        "token_type": "Bearer",
+        "expires_in": issuer::TOKEN_SECONDS,
+    })))
+}
+
+async fn jwks(State(issuer): State<Arc<LocalIssuer>>) -> axum::Json<serde_json::Value> {
+    axum::Json(issuer.jwks())
+}
