@@ -126,9 +126,10 @@ impl AppContext {
         &self.0.http
     }
 
-    /// The current time.
+    /// The current time, to the millisecond: the precision of ids and of every stored time.
     pub fn now(&self) -> Timestamp {
-        (self.0.clock)()
+        let now = (self.0.clock)();
+        Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
     }
 
     /// The signer of `next_token`s, keyed from the secret.

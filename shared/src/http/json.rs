@@ -66,9 +66,44 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonBody<T>, ApiError>
     if !document.is_object() {
         return Err(ApiError::bad_request("The body must be a JSON object."));
     }
-    let value = serde_path_to_error::deserialize(&document)
-        .map_err(|e| ApiError::Validation(vec![field_error(&e)]))?;
+    let value = deserialize_reporting_all(&document)?;
     Ok(JsonBody { value, document })
+}
+
+/// serde stops at the first problem; to report every unknown or mistyped field at once we
+/// drop the offending top-level field and try again, a bounded number of times.
+fn deserialize_reporting_all<T: DeserializeOwned>(
+    document: &serde_json::Value,
+) -> Result<T, ApiError> {
+    let mut attempt = document.clone();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    for _ in 0..16 {
+        let error = match serde_path_to_error::deserialize(&attempt) {
+            Ok(value) if errors.is_empty() => return Ok(value),
+            Ok(_) => break,
+            Err(error) => field_error(&error),
+        };
+        let top = error
+            .field
+            .split(['.', '['])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        // A field we dropped for being mistyped now reads as missing: already reported.
+        if !dropped.contains(&top) {
+            errors.push(error);
+        }
+        let removed = attempt
+            .as_object_mut()
+            .and_then(|fields| fields.remove(&top))
+            .is_some();
+        if !removed {
+            break;
+        }
+        dropped.push(top);
+    }
+    Err(ApiError::Validation(errors))
 }
 
 fn is_json(headers: &http::HeaderMap) -> bool {
@@ -204,6 +239,18 @@ mod tests {
             field(r#"{"score": 1, "tags": [1]}"#),
             FieldError::new("tags[0]", "must be a string")
         );
+    }
+
+    #[test]
+    fn every_unknown_or_mistyped_field_is_reported_at_once() {
+        match error_of(r#"{"score": "x", "colour": "blue", "tags": 3}"#) {
+            ApiError::Validation(errors) => {
+                let mut fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+                fields.sort_unstable();
+                assert_eq!(fields, vec!["colour", "score", "tags"]);
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
     }
 
     #[test]

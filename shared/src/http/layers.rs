@@ -42,7 +42,7 @@ async fn log_and_protect(request: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
     tracing::info!(%method, route = %route, status, latency_ms, "request");
     response
 }
