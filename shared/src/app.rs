@@ -13,6 +13,7 @@ use crate::auth::Verifier;
 use crate::config::Config;
 use crate::http::ApiError;
 use crate::http::pagination::PageTokens;
+use crate::outbound::OutboundHttp;
 use crate::secrets::Secrets;
 use crate::store::Store;
 
@@ -29,7 +30,7 @@ struct Inner {
     store: Store,
     verifier: Verifier,
     secrets: Secrets,
-    http: reqwest::Client,
+    http: OutboundHttp,
     clock: Clock,
 }
 
@@ -63,13 +64,9 @@ impl AppContext {
                 .credentials_provider(Credentials::new("local", "local", None, None, "local"));
         }
         let sdk = loader.load().await;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(25))
-            .build()
-            .map_err(|e| InitError(format!("HTTP client: {e}")))?;
+        let http = OutboundHttp::default();
         let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
-        let secrets = Secrets::new(aws_sdk_secretsmanager::Client::new(&sdk), &config.secret_id);
+        let secrets = Secrets::new(sdk.clone(), &config.secret_id);
         let verifier = Verifier::new(config.auth.clone(), http.clone());
         Ok(Self(Arc::new(Inner {
             config,
@@ -121,8 +118,8 @@ impl AppContext {
         &self.0.secrets
     }
 
-    /// The shared outbound HTTP client.
-    pub fn http(&self) -> &reqwest::Client {
+    /// The shared outbound HTTP client (built on first use).
+    pub fn http(&self) -> &OutboundHttp {
         &self.0.http
     }
 

@@ -5,6 +5,7 @@
 //! - [`store`]: the DynamoDB single-table adapter (keys live in [`store::keys`]).
 //! - [`auth`]: who is calling, from API Gateway's claims or a verified bearer token.
 //! - [`http`]: problem+json errors, extractors, pagination, idempotency, common layers.
+//! - [`outbound`]: the outbound HTTP client, built on first use.
 //! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
 //! - [`app`]: the context a function's router is built from.
 //! - [`telemetry`]: JSON logs that never carry user text or tokens.
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod outbound;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

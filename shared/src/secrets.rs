@@ -63,7 +63,8 @@ type Held = (Instant, Arc<SecretValues>);
 /// A per-container cache of the secret.
 #[derive(Clone)]
 pub struct Secrets {
-    client: Client,
+    sdk: aws_config::SdkConfig,
+    client: Arc<std::sync::OnceLock<Client>>,
     secret_id: String,
     cached: Arc<Mutex<Option<Held>>>,
 }
@@ -77,10 +78,12 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// A cache of `secret_id`, empty until first used.
-    pub fn new(client: Client, secret_id: impl Into<String>) -> Self {
+    /// A cache of `secret_id`, empty until first used. The Secrets Manager client itself is
+    /// created on first use too: building it costs cold-start time a function may not need.
+    pub fn new(sdk: aws_config::SdkConfig, secret_id: impl Into<String>) -> Self {
         Self {
-            client,
+            sdk,
+            client: Arc::default(),
             secret_id: secret_id.into(),
             cached: Arc::new(Mutex::new(None)),
         }
@@ -117,6 +120,7 @@ impl Secrets {
     async fn fetch(&self) -> Result<SecretValues, SecretsError> {
         let out = self
             .client
+            .get_or_init(|| Client::new(&self.sdk))
             .get_secret_value()
             .secret_id(&self.secret_id)
             .send()

@@ -12,6 +12,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::config::AuthConfig;
 use crate::domain::UserId;
+use crate::outbound::OutboundHttp;
 
 /// An unknown `kid` triggers a JWKS fetch at most this often, so forged tokens cannot make
 /// us hammer the issuer.
@@ -98,7 +99,7 @@ struct KeyCache {
 #[derive(Clone)]
 pub struct Verifier {
     config: AuthConfig,
-    http: reqwest::Client,
+    http: OutboundHttp,
     cache: Arc<RwLock<KeyCache>>,
     refresh: Arc<Mutex<()>>,
 }
@@ -113,7 +114,7 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// A verifier for `config`, fetching keys with `http`.
-    pub fn new(config: AuthConfig, http: reqwest::Client) -> Self {
+    pub fn new(config: AuthConfig, http: OutboundHttp) -> Self {
         Self {
             config,
             http,
@@ -185,8 +186,8 @@ impl Verifier {
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, AuthError> {
         let unavailable = |e: reqwest::Error| AuthError::Unavailable(e.without_url().to_string());
-        let set: JwkSet = self
-            .http
+        let http = self.http.get().map_err(AuthError::Unavailable)?;
+        let set: JwkSet = http
             .get(&self.config.jwks_url)
             .timeout(Duration::from_secs(5))
             .send()
