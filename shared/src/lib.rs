@@ -6,6 +6,7 @@
 //! - [`auth`]: who is calling, from API Gateway's claims or a verified bearer token.
 //! - [`http`]: problem+json errors, extractors, pagination, idempotency, common layers.
 //! - [`outbound`]: the outbound HTTP client, built on first use.
+//! - [`safety`]: the crisis screen and crisis resources.
 //! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
 //! - [`app`]: the context a function's router is built from.
 //! - [`telemetry`]: JSON logs that never carry user text or tokens.
@@ -18,6 +19,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod outbound;
+pub mod safety;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

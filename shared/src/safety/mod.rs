@@ -1,0 +1,307 @@
+//! The crisis screen, run on every user message before any model call (`docs/safety.md`).
+//!
+//! Deterministic and fast: the message is normalised ([`normalize`]), matched against
+//! phrase rules ([`rules`]) with a small pattern language ([`patterns`]), and each match is
+//! weighed in its context: negated ("I'm not suicidal"), about someone else ("my friend wants
+//! to die"), in fiction or quotes, in the distant past ("two years clean"), or a joke
+//! ("lol"). Warning signs that mean little alone (a goodbye, a rope, "tonight") make any
+//! other risk a crisis. The result carries [`SCREEN_VERSION`], stored with every message.
+
+mod normalize;
+mod patterns;
+pub mod resources;
+mod rules;
+
+use std::sync::OnceLock;
+
+use normalize::{Normalized, normalize};
+use patterns::{NEGATIONS, Pattern};
+use rules::{Kind, RULES, group};
+
+/// The version of the rules; stored on every screened message. Bump on any rule change.
+pub const SCREEN_VERSION: &str = "2026.11.25-1";
+
+/// How much risk a message shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// No sign of risk.
+    None,
+    /// Passive ideation, hopelessness, self-harm without immediate danger.
+    Elevated,
+    /// Intent, plan, means, an attempt in progress, or asking for methods.
+    Crisis,
+}
+
+impl Level {
+    /// The level's name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Elevated => "elevated",
+            Self::Crisis => "crisis",
+        }
+    }
+}
+
+/// The screen's verdict on one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screening {
+    /// The level.
+    pub level: Level,
+    /// The language the message seems to be in (`en` or `es`), for the reply.
+    pub language: &'static str,
+    /// The ids of the rules that decided the level (for tests and reviews; never logged
+    /// with the message).
+    pub rules: Vec<&'static str>,
+    /// [`SCREEN_VERSION`].
+    pub version: &'static str,
+}
+
+struct Compiled {
+    rules: Vec<(&'static str, Kind, Pattern)>,
+}
+
+fn compiled() -> &'static Compiled {
+    static RULESET: OnceLock<Compiled> = OnceLock::new();
+    RULESET.get_or_init(|| Compiled {
+        rules: RULES
+            .iter()
+            .map(|(id, kind, source)| (*id, *kind, Pattern::compile(source, &group)))
+            .collect(),
+    })
+}
+
+fn words(list: &'static str) -> Vec<Vec<String>> {
+    list.split('|')
+        .map(|alt| alt.split('_').map(normalize::skeleton).collect())
+        .collect()
+}
+
+struct Context {
+    first_person: Vec<Vec<String>>,
+    third: Vec<Vec<String>>,
+    distant: Vec<Vec<String>>,
+    fiction: Vec<Vec<String>>,
+    reported: Vec<Vec<String>>,
+    subjects: Vec<String>,
+    stops: Vec<String>,
+    spanish: Vec<String>,
+    english: Vec<String>,
+}
+
+fn context() -> &'static Context {
+    static CONTEXT: OnceLock<Context> = OnceLock::new();
+    CONTEXT.get_or_init(|| Context {
+        first_person: words(group("FP").unwrap_or_default()),
+        third: words(group("THIRD").unwrap_or_default()),
+        distant: words(concat!(
+            "used_to|years_ago|year_ago|months_ago|when_i_was|in_high_school|in_college|",
+            "as_a_teen|as_a_teenager|as_a_kid|as_a_child|back_then|in_the_past|last_year|clean|",
+            "sober|recovered|recovery|recovering|survived|survivor|history_of|hace_anos|",
+            "cuando_era|de_joven|de_nino|de_nina|el_ano_pasado|en_el_pasado|solia"
+        )),
+        fiction: words(concat!(
+            "movie|film|book|novel|character|story|show|series|episode|song|lyrics|lyric|game|",
+            "poem|play|documentary|article|news|podcast|anime|manga|fanfic|protagonist|villain|",
+            "scene|chapter|actor|actress|pelicula|libro|serie|cancion|personaje|novela|cuento"
+        )),
+        reported: words("says|said|sings|sang|writes|wrote|line|lines|quote|dice|dijo|canta|cantaba"),
+        subjects: ["i", "im", "ive", "id", "ill", "me", "yo"].iter().map(|s| normalize::skeleton(s)).collect(),
+        stops: ["but", "and", "because", "so", "pero", "y", "porque", "though"].iter().map(|s| normalize::skeleton(s)).collect(),
+        spanish: "que|de|la|el|y|en|no|me|quiero|estoy|mi|por|para|con|una|un|es|lo|ya|muy|mas|pero|tengo|soy|se|todo|nada|vida|esta"
+            .split('|').map(normalize::skeleton).collect(),
+        english: "the|i|to|and|a|is|my|it|you|im|me|of|in|that|want|dont|this|so|just|have|be|feel|am|ive|with|for|what"
+            .split('|').map(normalize::skeleton).collect(),
+    })
+}
+
+fn contains_any(tokens: &[&String], list: &[Vec<String>]) -> bool {
+    (0..tokens.len()).any(|i| {
+        list.iter().any(|words| {
+            words.len() <= tokens.len() - i
+                && words.iter().enumerate().all(|(k, w)| *tokens[i + k] == *w)
+        })
+    })
+}
+
+/// Looks back from `start` within the sentence, up to four tokens, stopping at the speaker
+/// ("i", "me") or a conjunction: an odd number of negations means the phrase is negated; a
+/// third person means someone else is the subject.
+fn look_back(n: &Normalized, start: usize) -> (bool, bool) {
+    let ctx = context();
+    let mut negations = 0;
+    let mut third = false;
+    for k in (start.saturating_sub(4)..start).rev() {
+        if n.clause[k] != n.clause[start] {
+            break;
+        }
+        let token = &n.tokens[k];
+        if ctx.subjects.contains(token) || ctx.stops.contains(token) {
+            break;
+        }
+        if NEGATIONS.contains(&token.as_str()) {
+            negations += 1;
+        }
+        if ctx.third.iter().any(|w| w.len() == 1 && w[0] == *token) {
+            third = true;
+        }
+    }
+    (negations % 2 == 1, third)
+}
+
+fn sentence_tokens(n: &Normalized, sentence: u16) -> Vec<&String> {
+    n.tokens
+        .iter()
+        .zip(&n.sentence)
+        .filter(|(_, s)| **s == sentence)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+fn base_level(kind: Kind) -> Level {
+    match kind {
+        Kind::Intent | Kind::Method | Kind::Attempt | Kind::Plan | Kind::Ideation => Level::Crisis,
+        Kind::Passive | Kind::Hopeless | Kind::SelfHarm | Kind::Generic => Level::Elevated,
+        Kind::Escalator | Kind::Exclusion => Level::None,
+    }
+}
+
+fn soften(level: Level) -> Level {
+    match level {
+        Level::Crisis => Level::Elevated,
+        _ => Level::None,
+    }
+}
+
+/// Screens one message.
+pub fn screen(text: &str) -> Screening {
+    let n = normalize(text);
+    let ctx = context();
+    let compiled = compiled();
+    let mut excluded = vec![false; n.tokens.len()];
+    let mut found: Vec<(&'static str, Kind, usize, usize, &Pattern)> = Vec::new();
+    for (id, kind, pattern) in &compiled.rules {
+        for (start, end) in pattern.find(&n.tokens, &n.sentence, &n.clause) {
+            if *kind == Kind::Exclusion {
+                excluded[start..end].iter_mut().for_each(|e| *e = true);
+            } else {
+                found.push((id, *kind, start, end, pattern));
+            }
+        }
+    }
+    let mut level = Level::None;
+    let mut escalators: Vec<&'static str> = Vec::new();
+    let mut decided: Vec<&'static str> = Vec::new();
+    for (id, kind, start, end, pattern) in found {
+        if excluded[start..end].iter().any(|e| *e) {
+            continue;
+        }
+        let (negated_before, third) = look_back(&n, start);
+        let negated_inside = !pattern.negation_inside
+            && n.tokens[start..end].iter().any(|t| NEGATIONS.contains(&t.as_str()));
+        if negated_before || negated_inside {
+            continue;
+        }
+        if third && kind != Kind::Method {
+            continue;
+        }
+        let sentence = sentence_tokens(&n, n.sentence[start]);
+        if kind == Kind::Generic && !contains_any(&sentence, &ctx.first_person) {
+            continue;
+        }
+        if kind == Kind::Escalator {
+            if !escalators.contains(&id) {
+                escalators.push(id);
+            }
+            continue;
+        }
+        let mut this = base_level(kind);
+        if kind != Kind::Method {
+            if contains_any(&sentence, &ctx.fiction) {
+                this = if n.quotes || contains_any(&sentence, &ctx.reported) {
+                    Level::None
+                } else {
+                    soften(this)
+                };
+            }
+            if matches!(kind, Kind::Intent | Kind::Attempt | Kind::Plan | Kind::Ideation)
+                && contains_any(&sentence, &ctx.distant)
+            {
+                this = this.min(Level::Elevated);
+            }
+            if n.humor && matches!(kind, Kind::Intent | Kind::Ideation) {
+                this = this.min(Level::Elevated);
+            }
+        }
+        if this > Level::None {
+            decided.push(id);
+        }
+        level = level.max(this);
+    }
+    if !escalators.is_empty() {
+        let escalated = if level >= Level::Elevated || escalators.len() >= 3 {
+            Level::Crisis
+        } else if escalators.len() == 2 {
+            Level::Elevated
+        } else {
+            level
+        };
+        if escalated > level {
+            decided.extend(escalators.iter().copied());
+            level = escalated;
+        }
+    }
+    let spanish = n.tokens.iter().filter(|t| ctx.spanish.contains(t)).count();
+    let english = n.tokens.iter().filter(|t| ctx.english.contains(t)).count();
+    Screening {
+        level,
+        language: if spanish > english { "es" } else { "en" },
+        rules: decided,
+        version: SCREEN_VERSION,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_compiles_with_known_groups() {
+        assert!(compiled().rules.len() == RULES.len());
+    }
+
+    #[test]
+    fn the_screen_separates_the_three_levels() {
+        assert_eq!(screen("i want to kill myself").level, Level::Crisis);
+        assert_eq!(screen("I wish I was dead").level, Level::Elevated);
+        assert_eq!(screen("this deadline is killing me").level, Level::None);
+        assert_eq!(screen("quiero morir").language, "es");
+    }
+
+    #[test]
+    fn negation_others_and_fiction_soften_the_level() {
+        assert_eq!(screen("I'm not suicidal, just tired").level, Level::None);
+        assert_eq!(screen("my friend wants to kill herself").level, Level::None);
+        assert_eq!(screen("he said he wants to die").level, Level::None);
+        assert_eq!(screen("in the song she sings \"I want to die\"").level, Level::None);
+    }
+
+    #[test]
+    fn warning_signs_turn_other_risk_into_crisis() {
+        assert_eq!(screen("This is goodbye.").level, Level::None);
+        assert_eq!(screen("This is goodbye. I can't do this anymore.").level, Level::Crisis);
+    }
+}
+
+#[cfg(test)]
+mod debug_rules {
+    #[test]
+    #[ignore = "debugging aid"]
+    fn show_rules() {
+        for text in ["I'm a nurse and I give overdose training to staff", "I just want to go to sleep and never wake up, I have the pills"] {
+            let s = super::screen(text);
+            println!("{text} => {:?} {:?}", s.level, s.rules);
+        }
+    }
+}
