@@ -48,7 +48,11 @@ fn the_screen_meets_its_targets_on_the_labelled_set() {
     }
     let count = |l: Level, g: Level| confusion.get(&(l, g)).copied().unwrap_or(0) as f64;
     let levels = [Level::None, Level::Elevated, Level::Crisis];
-    println!("screen {} on {} messages", therabot_shared::safety::SCREEN_VERSION, set.len());
+    println!(
+        "screen {} on {} messages",
+        therabot_shared::safety::SCREEN_VERSION,
+        set.len()
+    );
     println!("  level      precision  recall   support");
     let mut scores = BTreeMap::new();
     for l in levels {
@@ -57,7 +61,10 @@ fn the_screen_meets_its_targets_on_the_labelled_set() {
         let actual: f64 = levels.iter().map(|x| count(l, *x)).sum();
         let precision = if predicted > 0.0 { tp / predicted } else { 1.0 };
         let recall = if actual > 0.0 { tp / actual } else { 1.0 };
-        println!("  {:<10} {precision:>8.3}  {recall:>6.3}   {actual:>5}", format!("{l:?}"));
+        println!(
+            "  {:<10} {precision:>8.3}  {recall:>6.3}   {actual:>5}",
+            format!("{l:?}")
+        );
         scores.insert(l, (precision, recall));
     }
     println!("misclassified ({}):\n{}", misses.len(), misses.join("\n"));
@@ -66,9 +73,15 @@ fn the_screen_meets_its_targets_on_the_labelled_set() {
     let ordinary: f64 = levels.iter().map(|x| count(Level::None, *x)).sum();
     let ordinary_as_crisis = count(Level::None, Level::Crisis) / ordinary;
     assert_eq!(crisis_as_none, 0.0, "a crisis message was scored none");
-    assert!(ordinary_as_crisis <= 0.05, "{ordinary_as_crisis:.3} of ordinary messages scored crisis");
+    assert!(
+        ordinary_as_crisis <= 0.05,
+        "{ordinary_as_crisis:.3} of ordinary messages scored crisis"
+    );
     for (l, (precision, recall)) in scores {
-        assert!(precision >= 0.85, "{l:?} precision {precision:.3} below 0.85");
+        assert!(
+            precision >= 0.85,
+            "{l:?} precision {precision:.3} below 0.85"
+        );
         assert!(recall >= 0.85, "{l:?} recall {recall:.3} below 0.85");
     }
 }

@@ -15,14 +15,26 @@ mod rules;
 use std::sync::OnceLock;
 
 use normalize::{Normalized, normalize};
-use patterns::{NEGATIONS, Pattern};
+use patterns::{Found, NEGATIONS, Pattern};
 use rules::{Kind, RULES, group};
 
 /// The version of the rules; stored on every screened message. Bump on any rule change.
-pub const SCREEN_VERSION: &str = "2026.11.25-1";
+pub const SCREEN_VERSION: &str = "2026.11.25-2";
 
 /// How much risk a message shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// No sign of risk.
@@ -85,6 +97,8 @@ struct Context {
     fiction: Vec<Vec<String>>,
     reported: Vec<Vec<String>>,
     subjects: Vec<String>,
+    disclaimers: Vec<Vec<String>>,
+    study: Vec<Vec<String>>,
     stops: Vec<String>,
     spanish: Vec<String>,
     english: Vec<String>,
@@ -107,6 +121,19 @@ fn context() -> &'static Context {
             "scene|chapter|actor|actress|pelicula|libro|serie|cancion|personaje|novela|cuento"
         )),
         reported: words("says|said|sings|sang|writes|wrote|line|lines|quote|dice|dijo|canta|cantaba"),
+        disclaimers: words(concat!(
+            "wont_do_anything|not_going_to_do_anything|would_never_do_it|wont_act_on_it|",
+            "not_going_to_act_on|wouldnt_actually|wont_actually|not_actually_going_to|",
+            "but_i_wont|but_i_never_would|but_i_wouldnt|but_i_would_never|but_i_wont_do_it|",
+            "no_voy_a_hacer_nada|nunca_lo_haria"
+        )),
+        study: words(concat!(
+            "for_science_class|for_school|for_a_project|for_my_project|for_homework|for_class|",
+            "for_my_essay|for_research|for_my_research|out_of_curiosity|for_a_paper|for_my_thesis|",
+            "for_my_exam|para_la_escuela|para_un_trabajo|para_clase|studying|pharmacology|lecture|",
+            "course|training|nurse|nursing|paramedic|med_school|medical_school|professor|essay|",
+            "documentary|article|textbook|estudiando|farmacologia|enfermera|enfermero"
+        )),
         subjects: ["i", "im", "ive", "id", "ill", "me", "yo"].iter().map(|s| normalize::skeleton(s)).collect(),
         stops: ["but", "and", "because", "so", "pero", "y", "porque", "though"].iter().map(|s| normalize::skeleton(s)).collect(),
         spanish: "que|de|la|el|y|en|no|me|quiero|estoy|mi|por|para|con|una|un|es|lo|ya|muy|mas|pero|tengo|soy|se|todo|nada|vida|esta"
@@ -140,7 +167,14 @@ fn look_back(n: &Normalized, start: usize) -> (bool, bool) {
         if ctx.subjects.contains(token) || ctx.stops.contains(token) {
             break;
         }
+        let knows = n
+            .tokens
+            .get(k + 1)
+            .is_some_and(|next| matches!(next.as_str(), "know" | "se" | "sure" | "care"));
         if NEGATIONS.contains(&token.as_str()) {
+            if knows {
+                break;
+            }
             negations += 1;
         }
         if ctx.third.iter().any(|w| w.len() == 1 && w[0] == *token) {
@@ -159,10 +193,19 @@ fn sentence_tokens(n: &Normalized, sentence: u16) -> Vec<&String> {
         .collect()
 }
 
+/// The speaker says they will not act ("I want to die but I won't do anything"): intent is
+/// denied, so the level is elevated rather than crisis.
+fn deescalated(n: &Normalized) -> bool {
+    let all: Vec<&String> = n.tokens.iter().collect();
+    contains_any(&all, &context().disclaimers)
+}
+
 fn base_level(kind: Kind) -> Level {
     match kind {
         Kind::Intent | Kind::Method | Kind::Attempt | Kind::Plan | Kind::Ideation => Level::Crisis,
-        Kind::Passive | Kind::Hopeless | Kind::SelfHarm | Kind::Generic => Level::Elevated,
+        Kind::Passive | Kind::Hopeless | Kind::SelfHarm | Kind::Generic | Kind::Weak => {
+            Level::Elevated
+        }
         Kind::Escalator | Kind::Exclusion => Level::None,
     }
 }
@@ -176,30 +219,68 @@ fn soften(level: Level) -> Level {
 
 /// Screens one message.
 pub fn screen(text: &str) -> Screening {
+    evaluate(text).0
+}
+
+/// Screens a message knowing the level of the user's previous message in the same
+/// conversation: a warning sign on its own ("I'm going to do it now", "goodbye everyone")
+/// right after a message of risk is a crisis.
+pub fn screen_in_context(text: &str, previous: Level) -> Screening {
+    // "Tonight", "I'm going to do it", "I'm done" follow a crisis message ominously, but
+    // follow an offered breathing exercise innocently; only a crisis makes them count.
+    const AMBIGUOUS: &[&str] = &[
+        "go-through-with-it",
+        "doing-it-tonight",
+        "tonight",
+        "im-done",
+    ];
+    let (mut screening, escalators) = evaluate(text);
+    let counts = escalators
+        .iter()
+        .any(|id| previous == Level::Crisis || !AMBIGUOUS.contains(id));
+    if previous >= Level::Elevated && counts && screening.level < Level::Crisis {
+        screening.level = Level::Crisis;
+        screening.rules.extend(escalators);
+        screening.rules.push("after-earlier-risk");
+    }
+    screening
+}
+
+fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
     let n = normalize(text);
     let ctx = context();
     let compiled = compiled();
     let mut excluded = vec![false; n.tokens.len()];
-    let mut found: Vec<(&'static str, Kind, usize, usize, &Pattern)> = Vec::new();
+    let mut found: Vec<(&'static str, Kind, Found)> = Vec::new();
     for (id, kind, pattern) in &compiled.rules {
-        for (start, end) in pattern.find(&n.tokens, &n.sentence, &n.clause) {
+        for hit in pattern.find(&n.tokens, &n.sentence, &n.clause) {
             if *kind == Kind::Exclusion {
-                excluded[start..end].iter_mut().for_each(|e| *e = true);
+                excluded[hit.start..hit.end]
+                    .iter_mut()
+                    .for_each(|e| *e = true);
             } else {
-                found.push((id, *kind, start, end, pattern));
+                found.push((id, *kind, hit));
             }
         }
     }
+    let disclaims = deescalated(&n);
+    let all_tokens: Vec<&String> = n.tokens.iter().collect();
     let mut level = Level::None;
     let mut escalators: Vec<&'static str> = Vec::new();
     let mut decided: Vec<&'static str> = Vec::new();
-    for (id, kind, start, end, pattern) in found {
+    for (id, kind, hit) in found {
+        let Found {
+            start,
+            end,
+            skipped,
+        } = hit;
         if excluded[start..end].iter().any(|e| *e) {
             continue;
         }
         let (negated_before, third) = look_back(&n, start);
-        let negated_inside = !pattern.negation_inside
-            && n.tokens[start..end].iter().any(|t| NEGATIONS.contains(&t.as_str()));
+        let negated_inside = skipped
+            .iter()
+            .any(|k| NEGATIONS.contains(&n.tokens[*k].as_str()));
         if negated_before || negated_inside {
             continue;
         }
@@ -207,7 +288,13 @@ pub fn screen(text: &str) -> Screening {
             continue;
         }
         let sentence = sentence_tokens(&n, n.sentence[start]);
-        if kind == Kind::Generic && !contains_any(&sentence, &ctx.first_person) {
+        if matches!(kind, Kind::Generic | Kind::Weak) && !contains_any(&sentence, &ctx.first_person)
+        {
+            continue;
+        }
+        if (kind == Kind::Weak && n.humor)
+            || (matches!(kind, Kind::Weak | Kind::Generic) && contains_any(&all_tokens, &ctx.study))
+        {
             continue;
         }
         if kind == Kind::Escalator {
@@ -225,14 +312,20 @@ pub fn screen(text: &str) -> Screening {
                     soften(this)
                 };
             }
-            if matches!(kind, Kind::Intent | Kind::Attempt | Kind::Plan | Kind::Ideation)
-                && contains_any(&sentence, &ctx.distant)
+            if matches!(
+                kind,
+                Kind::Intent | Kind::Attempt | Kind::Plan | Kind::Ideation
+            ) && contains_any(&sentence, &ctx.distant)
             {
                 this = this.min(Level::Elevated);
             }
-            if n.humor && matches!(kind, Kind::Intent | Kind::Ideation) {
+            if (n.humor || disclaims) && matches!(kind, Kind::Intent | Kind::Ideation) {
                 this = this.min(Level::Elevated);
             }
+        } else if contains_any(&all_tokens, &ctx.study) {
+            // "What's the lethal dose of caffeine? Asking for science class": still answered
+            // with resources and the safety prompt, but not the crisis protocol.
+            this = Level::Elevated;
         }
         if this > Level::None {
             decided.push(id);
@@ -254,12 +347,13 @@ pub fn screen(text: &str) -> Screening {
     }
     let spanish = n.tokens.iter().filter(|t| ctx.spanish.contains(t)).count();
     let english = n.tokens.iter().filter(|t| ctx.english.contains(t)).count();
-    Screening {
+    let screening = Screening {
         level,
         language: if spanish > english { "es" } else { "en" },
         rules: decided,
         version: SCREEN_VERSION,
-    }
+    };
+    (screening, escalators)
 }
 
 #[cfg(test)]
@@ -284,24 +378,43 @@ mod tests {
         assert_eq!(screen("I'm not suicidal, just tired").level, Level::None);
         assert_eq!(screen("my friend wants to kill herself").level, Level::None);
         assert_eq!(screen("he said he wants to die").level, Level::None);
-        assert_eq!(screen("in the song she sings \"I want to die\"").level, Level::None);
+        assert_eq!(
+            screen("in the song she sings \"I want to die\"").level,
+            Level::None
+        );
+    }
+
+    #[test]
+    fn a_warning_sign_after_an_earlier_risky_message_is_a_crisis() {
+        assert_eq!(screen("I'm going to do it now").level, Level::None);
+        assert_eq!(
+            screen_in_context("I'm going to do it now", Level::Crisis).level,
+            Level::Crisis
+        );
+        assert_eq!(
+            screen_in_context("ok I'm going to do it now", Level::Elevated).level,
+            Level::None
+        );
+        assert_eq!(
+            screen_in_context("goodbye everyone", Level::Elevated).level,
+            Level::Crisis
+        );
+        assert_eq!(
+            screen_in_context("goodbye everyone", Level::None).level,
+            Level::None
+        );
+        assert_eq!(
+            screen_in_context("thanks, I'll call them", Level::Crisis).level,
+            Level::None
+        );
     }
 
     #[test]
     fn warning_signs_turn_other_risk_into_crisis() {
         assert_eq!(screen("This is goodbye.").level, Level::None);
-        assert_eq!(screen("This is goodbye. I can't do this anymore.").level, Level::Crisis);
-    }
-}
-
-#[cfg(test)]
-mod debug_rules {
-    #[test]
-    #[ignore = "debugging aid"]
-    fn show_rules() {
-        for text in ["I'm a nurse and I give overdose training to staff", "I just want to go to sleep and never wake up, I have the pills"] {
-            let s = super::screen(text);
-            println!("{text} => {:?} {:?}", s.level, s.rules);
-        }
+        assert_eq!(
+            screen("This is goodbye. I can't do this anymore.").level,
+            Level::Crisis
+        );
     }
 }

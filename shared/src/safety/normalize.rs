@@ -24,7 +24,11 @@ pub(crate) struct Normalized {
 fn fold_char(c: char) -> Option<char> {
     Some(match c {
         // Zero-width and invisible format characters: dropped.
-        '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}' => {
+        '\u{200B}'..='\u{200F}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{FEFF}'
+        | '\u{00AD}'
+        | '\u{180E}' => {
             return None;
         }
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' | '\u{02BC}' => '\'',
@@ -51,7 +55,9 @@ fn fold_char(c: char) -> Option<char> {
     })
 }
 
-const HUMOR: &[&str] = &["lol", "lmao", "lmfao", "rofl", "haha", "hahaha", "jaja", "jajaja", "jk", "xd", "hehe"];
+const HUMOR: &[&str] = &[
+    "lol", "lmao", "lmfao", "rofl", "haha", "hahaha", "jaja", "jajaja", "jk", "xd", "hehe",
+];
 const HUMOR_EMOJI: &[char] = &['😂', '🤣', '💀', '😆', '😹', '🙃', '😅'];
 
 /// Letters separated by single spaces, dots or dashes ("k i l l", "s.u.i.c.i.d.e") are
@@ -141,7 +147,9 @@ fn split_run_together(token: &str) -> Vec<String> {
         }
     }
     match best.pop().flatten() {
-        Some(pieces) if pieces.len() > 1 && pieces.iter().any(|p| vocabulary.risk.contains(p)) => pieces,
+        Some(pieces) if pieces.len() > 1 && pieces.iter().any(|p| vocabulary.risk.contains(p)) => {
+            pieces
+        }
         _ => vec![token.to_owned()],
     }
 }
@@ -155,18 +163,34 @@ fn vocabulary() -> &'static Vocabulary {
     static VOCABULARY: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
     VOCABULARY.get_or_init(|| {
         let risk: std::collections::HashSet<String> = [
-            "kill", "killing", "myself", "die", "dead", "suicide", "suicidal", "end", "life",
-            "overdose", "unalive", "hang", "morir", "matarme", "suicidarme", "kms", "wrists", "want",
+            "kill",
+            "killing",
+            "myself",
+            "die",
+            "dead",
+            "suicide",
+            "suicidal",
+            "end",
+            "life",
+            "overdose",
+            "unalive",
+            "hang",
+            "morir",
+            "matarme",
+            "suicidarme",
+            "kms",
+            "wrists",
+            "want",
             "wanna",
         ]
         .iter()
         .map(|w| (*w).to_owned())
         .collect();
         let mut words: std::collections::HashSet<String> = [
-            "i", "im", "want", "wanna", "to", "my", "me", "just", "going", "gonna", "need",
-            "self", "own", "take", "it", "all", "go", "so", "bad", "really", "quiero", "me",
-            "voy", "a", "la", "vida", "commit", "cut", "slit", "be", "should", "will", "feel",
-            "like", "am", "please", "help", "now", "tonight",
+            "i", "im", "want", "wanna", "to", "my", "me", "just", "going", "gonna", "need", "self",
+            "own", "take", "it", "all", "go", "so", "bad", "really", "quiero", "me", "voy", "a",
+            "la", "vida", "commit", "cut", "slit", "be", "should", "will", "feel", "like", "am",
+            "please", "help", "now", "tonight",
         ]
         .iter()
         .map(|w| (*w).to_owned())
@@ -220,7 +244,10 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         if cleaned.is_empty() {
             return;
         }
-        if HUMOR.contains(&cleaned.as_str()) || cleaned.starts_with("hahah") || cleaned.starts_with("jajaj") {
+        if HUMOR.contains(&cleaned.as_str())
+            || cleaned.starts_with("hahah")
+            || cleaned.starts_with("jajaj")
+        {
             out.humor = true;
         }
         for piece in split_run_together(&cleaned) {

@@ -30,13 +30,22 @@ enum Elem {
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     elems: Vec<Elem>,
-    /// Whether the pattern itself contains a negation word ("don't want to live").
-    pub(crate) negation_inside: bool,
+}
+
+/// Where a pattern matched, and which tokens inside it were skipped by gaps rather than
+/// matched by the pattern's own words (a "not" skipped by a gap negates; a "not" the
+/// pattern spells out, as in "don't want to live", is part of the phrase).
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) skipped: Vec<usize>,
 }
 
 /// Words that negate what follows.
 pub(crate) const NEGATIONS: &[&str] = &[
-    "not", "dont", "never", "no", "wont", "wouldnt", "didnt", "isnt", "arent", "aint", "nunca", "jamas",
+    "not", "dont", "never", "no", "wont", "wouldnt", "didnt", "isnt", "arent", "aint", "nunca",
+    "jamas",
 ];
 
 fn alternatives(spec: &str, groups: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Vec<String>> {
@@ -72,31 +81,36 @@ impl Pattern {
             };
             elems.push(elem);
         }
-        let negation_inside = elems.iter().any(|e| match e {
-            Elem::Alt(alts) | Elem::Opt(alts) => alts
-                .iter()
-                .flatten()
-                .any(|w| NEGATIONS.contains(&w.as_str())),
-            _ => false,
-        });
-        Self {
-            elems,
-            negation_inside,
-        }
+        Self { elems }
     }
 
-    /// Every (start, end) where the pattern matches in `tokens`, at most one per start.
-    pub(crate) fn find(&self, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Vec<(usize, usize)> {
+    /// Every place the pattern matches in `tokens`, at most one per start.
+    pub(crate) fn find(&self, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Vec<Found> {
         let mut found = Vec::new();
         for start in 0..tokens.len() {
-            if let Some(end) = self.at(0, start, start, tokens, sentence, clause) {
-                found.push((start, end));
+            let mut skipped = Vec::new();
+            if let Some(end) = self.at(0, start, start, tokens, sentence, clause, &mut skipped) {
+                found.push(Found {
+                    start,
+                    end,
+                    skipped,
+                });
             }
         }
         found
     }
 
-    fn at(&self, e: usize, i: usize, start: usize, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Option<usize> {
+    #[allow(clippy::too_many_arguments)]
+    fn at(
+        &self,
+        e: usize,
+        i: usize,
+        start: usize,
+        tokens: &[String],
+        sentence: &[u16],
+        clause: &[u16],
+        skipped: &mut Vec<usize>,
+    ) -> Option<usize> {
         let Some(elem) = self.elems.get(e) else {
             return Some(i);
         };
@@ -104,41 +118,58 @@ impl Pattern {
         match elem {
             Elem::Alt(alts) => alts.iter().find_map(|alt| {
                 let end = sequence_at(alt, i, tokens, &same)?;
-                self.at(e + 1, end, start, tokens, sentence, clause)
+                self.at(e + 1, end, start, tokens, sentence, clause, skipped)
             }),
             Elem::Opt(alts) => alts
                 .iter()
                 .find_map(|alt| {
                     let end = sequence_at(alt, i, tokens, &same)?;
-                    self.at(e + 1, end, start, tokens, sentence, clause)
+                    self.at(e + 1, end, start, tokens, sentence, clause, skipped)
                 })
-                .or_else(|| self.at(e + 1, i, start, tokens, sentence, clause)),
+                .or_else(|| self.at(e + 1, i, start, tokens, sentence, clause, skipped)),
             Elem::Gap(n) => (0..=*n).find_map(|k| {
                 if k > 0 && !same(i + k - 1) {
                     return None;
                 }
-                self.at(e + 1, i + k, start, tokens, sentence, clause)
+                let mark = skipped.len();
+                skipped.extend(i..i + k);
+                let end = self.at(e + 1, i + k, start, tokens, sentence, clause, skipped);
+                if end.is_none() {
+                    skipped.truncate(mark);
+                }
+                end
             }),
             Elem::NotNext(alts) => {
-                if alts.iter().any(|alt| sequence_at(alt, i, tokens, &same).is_some()) {
+                if alts
+                    .iter()
+                    .any(|alt| sequence_at(alt, i, tokens, &same).is_some())
+                {
                     None
                 } else {
-                    self.at(e + 1, i, start, tokens, sentence, clause)
+                    self.at(e + 1, i, start, tokens, sentence, clause, skipped)
                 }
             }
             Elem::End => {
                 let clause_ends = i == 0 || !same(i) || clause[i] != clause[i - 1];
-                clause_ends.then(|| self.at(e + 1, i, start, tokens, sentence, clause)).flatten()
+                clause_ends
+                    .then(|| self.at(e + 1, i, start, tokens, sentence, clause, skipped))
+                    .flatten()
             }
             Elem::BigNumber => {
                 let big = same(i) && tokens[i].parse::<u32>().is_ok_and(|n| n >= 10);
-                big.then(|| self.at(e + 1, i + 1, start, tokens, sentence, clause)).flatten()
+                big.then(|| self.at(e + 1, i + 1, start, tokens, sentence, clause, skipped))
+                    .flatten()
             }
         }
     }
 }
 
-fn sequence_at(words: &[String], i: usize, tokens: &[String], same: &dyn Fn(usize) -> bool) -> Option<usize> {
+fn sequence_at(
+    words: &[String],
+    i: usize,
+    tokens: &[String],
+    same: &dyn Fn(usize) -> bool,
+) -> Option<usize> {
     for (k, word) in words.iter().enumerate() {
         if !same(i + k) || !word_matches(&tokens[i + k], word) {
             return None;
@@ -151,13 +182,22 @@ fn sequence_at(words: &[String], i: usize, tokens: &[String], same: &dyn Fn(usiz
 /// Fuzzy matching wider than this mistakes real words for each other ("hating" for
 /// "hitting", "homeless" for "hopeless").
 const FUZZY: &[&str] = &[
-    "suicide", "suicidal", "suicidio", "myself", "commit", "comiting", "unalive", "suicidarme",
-    "matarme", "antidepresants",
+    "suicide",
+    "suicidal",
+    "suicidio",
+    "myself",
+    "commit",
+    "comiting",
+    "unalive",
+    "suicidarme",
+    "matarme",
+    "antidepresants",
 ];
 
 /// Exact, or, for the [`FUZZY`] words, one typo away.
 pub(crate) fn word_matches(token: &str, word: &str) -> bool {
-    token == word || (FUZZY.contains(&word) && token.len() + 1 >= word.len() && within_one_edit(token, word))
+    token == word
+        || (FUZZY.contains(&word) && token.len() + 1 >= word.len() && within_one_edit(token, word))
 }
 
 fn within_one_edit(a: &str, b: &str) -> bool {
@@ -172,7 +212,8 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     if i == a.len() && i == b.len() {
         return true;
     }
-    let tail = |x: &[char], from: usize| -> Vec<char> { x.get(from..).unwrap_or_default().to_vec() };
+    let tail =
+        |x: &[char], from: usize| -> Vec<char> { x.get(from..).unwrap_or_default().to_vec() };
     let substitution = a.len() == b.len() && tail(&a, i + 1) == tail(&b, i + 1);
     let insertion = b.len() == a.len() + 1 && tail(&a, i) == tail(&b, i + 1);
     let deletion = a.len() == b.len() + 1 && tail(&a, i + 1) == tail(&b, i);
@@ -195,13 +236,25 @@ mod tests {
 
     fn finds(pattern: &str, text: &str) -> bool {
         let n = normalize(text);
-        !Pattern::compile(pattern, &groups).find(&n.tokens, &n.sentence, &n.clause).is_empty()
+        !Pattern::compile(pattern, &groups)
+            .find(&n.tokens, &n.sentence, &n.clause)
+            .is_empty()
+    }
+
+    #[test]
+    fn words_skipped_by_gaps_are_reported() {
+        let n = normalize("i do not want to die");
+        let found = Pattern::compile("i ~3 want", &groups).find(&n.tokens, &n.sentence, &n.clause);
+        assert_eq!(found[0].skipped, vec![1, 2]);
     }
 
     #[test]
     fn gaps_groups_options_and_lookahead_work() {
         assert!(finds("want_to ~2 kill @ME", "i want to just kill myself"));
-        assert!(!finds("want_to ~1 kill @ME", "i want to really just kill myself"));
+        assert!(!finds(
+            "want_to ~1 kill @ME",
+            "i want to really just kill myself"
+        ));
         assert!(finds("really? want", "want"));
         assert!(finds("die !of|for", "i want to die"));
         assert!(!finds("die !of|for", "i could die for a coffee"));

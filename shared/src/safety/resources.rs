@@ -70,7 +70,9 @@ pub fn for_country(country: Option<&str>) -> (&'static CountryResources, bool) {
     let entries = &file().entries;
     let wanted = country.map(str::to_ascii_uppercase);
     if let Some(code) = &wanted
-        && let Some(entry) = entries.iter().find(|e| e.countries.iter().any(|c| c == code))
+        && let Some(entry) = entries
+            .iter()
+            .find(|e| e.countries.iter().any(|c| c == code))
     {
         return (entry, true);
     }
@@ -99,11 +101,19 @@ mod tests {
         assert!(!file.reviewed.is_empty());
         assert!(file.entries.iter().any(|e| e.countries == ["*"]));
         for entry in &file.entries {
-            assert!(!entry.sources.is_empty(), "{:?} has no sources", entry.countries);
+            assert!(
+                !entry.sources.is_empty(),
+                "{:?} has no sources",
+                entry.countries
+            );
             assert!(!entry.emergency.is_empty());
             assert!(!entry.resources.is_empty());
             for r in &entry.resources {
-                assert!(r.phone.is_some() || r.sms.is_some() || r.url.is_some(), "{}", r.name);
+                assert!(
+                    r.phone.is_some() || r.sms.is_some() || r.url.is_some(),
+                    "{}",
+                    r.name
+                );
             }
         }
         for code in ["US", "CA", "GB", "IE", "AU", "DE", "FR", "ES", "MX", "IN"] {

@@ -25,6 +25,9 @@ pub(crate) enum Kind {
     SelfHarm,
     /// A risk word that counts only when the speaker talks about themself. Elevated.
     Generic,
+    /// A bare risk word ("dying", "overdose") near the speaker: elevated, but a joke, fiction
+    /// or a study context makes it nothing.
+    Weak,
     /// Warning signs that mean little alone (goodbyes, a rope, "tonight") but turn any other
     /// risk into a crisis.
     Escalator,
@@ -63,18 +66,20 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "take_my_own_life|take_my_life|taking_my_life|took_my_own_life|unalive_myself|",
             "hang_myself|hanging_myself|shoot_myself|shooting_myself|slit_my_wrists|",
             "slitting_my_wrists|cut_my_wrists|drown_myself|commit_suicide|suicidarme|matarme|",
-            "quitarme_la_vida|ahorcarme"
+            "quitarme_la_vida|me_quito_la_vida|ahorcarme"
         ),
         "NOT_AFTER_DIE" => concat!(
             "of|for|from|laughing|inside|a_little|happy|alone|on_this_hill|on_that_hill|with|",
             "in_a|in_the|young|old|trying|at|to_see|to_know|de|por|del|estudiando|trabajando|",
-            "el_tiempo|a|al|la|los|las|el|una|un|on_stage|down|off"
+            "el_tiempo|a|la|los|las|el|una|un|on_stage|down|off|than|que|rather"
         ),
         "THIRD" => concat!(
             "he|she|they|hes|shes|theyre|him|her|them|his|we|were|you|youre|u|ur|someone|somebody|",
             "people|friend|friends|brother|sister|mom|mum|dad|father|mother|son|daughter|boyfriend|",
             "girlfriend|partner|husband|wife|cousin|uncle|aunt|grandma|grandpa|grandmother|",
             "grandfather|kid|kids|student|character|villain|hero|girl|boy|man|woman|guy|person|who|",
+            "phone|battery|plant|plants|car|laptop|computer|dog|cat|pet|fish|tree|",
+            "flowers|project|company|team|relationship|show|series|game|",
             "el|ella|ellos|ellas|amigo|amiga|hermano|hermana|mama|papa|novio|novia|tu|usted|alguien"
         ),
         "PILLS" => concat!(
@@ -84,158 +89,909 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
         ),
         "DEATH" => concat!(
             "die|dying|kill_me|kill_myself|kill_someone|kill_a_person|kill_you|kill|kills|killing|",
-            "lethal|fatal|deadly|dead|death|overdose|od|end_it|end_my_life|be_fatal|",
+            "lethal|fatal|deadly|dead|death|overdose|od|end_it|end_my_life|be_fatal|never_wake_up|not_wake_up|",
             "morir|matarme|mata|matar|letal|mortal|sobredosis|muera"
         ),
         "NOTE" => concat!(
             "suicide_note|goodbye_letter|goodbye_letters|goodbye_note|goodbye_notes|farewell_letter|",
             "last_letter|final_letter|carta_de_despedida|cartas_de_despedida|nota_de_suicidio"
         ),
-        "MEANS" => "rope|noose|gun|pistol|pills|blade|blades|razor|razors|charcoal|helium|knife|soga|cuerda|pistola|arma|pastillas",
-        "PLACE" => "bridge|ledge|edge|roof|rooftop|railing|tracks|cliff|balcony|overpass|puente|azotea|techo|cornisa|borde|vias|balcon",
+        "MEANS" => {
+            "rope|noose|gun|pistol|pills|blade|blades|razor|razors|charcoal|helium|knife|soga|cuerda|pistola|arma|pastillas"
+        }
+        "PLACE" => {
+            "bridge|ledge|edge|roof|rooftop|railing|tracks|cliff|balcony|overpass|garage|parking_garage|parking_structure|tower|window|puente|azotea|techo|cornisa|borde|vias|balcon|ventana|edificio"
+        }
         "FP" => "i|im|ive|id|ill|me|myself|my|mine|yo|mi|mis",
+        "SUBJ" => "i|im|ive|id|ill|me|myself|yo|iam",
+        "HARM_STRONG" => concat!(
+            "kill_myself|killing_myself|killed_myself|kill_my_self|kms|end_myself|ending_myself|",
+            "end_my_life|ending_my_life|end_my_own_life|take_my_life|take_my_own_life|taking_my_life|",
+            "unalive_myself|unalive|hang_myself|hanging_myself|shoot_myself|shooting_myself|",
+            "slit_my_wrists|slitting_my_wrists|cut_my_wrists|cut_my_wrist|slit_my_wrist|slit_my_throat|",
+            "drown_myself|poison_myself|suffocate_myself|gas_myself|starve_myself_to_death|",
+            "overdose|overdosing|commit_suicide|committing_suicide|suicide_myself|",
+            "stop_my_heart|stop_my_own_heart|put_a_bullet_in_my_head|put_a_bullet_through_my_head|",
+            "bullet_in_my_head|bullet_through_my_head|blow_my_brains_out|eat_a_bullet|eat_my_gun|",
+            "put_a_gun_to_my_head|walk_into_traffic|step_into_traffic|throw_myself|",
+            "matarme|suicidarme|quitarme_la_vida|quitar_la_vida|quito_la_vida|me_mato|ahorcarme|",
+            "colgarme|envenenarme|cortarme_las_venas|cortar_las_venas|dejar_de_vivir|acabar_con_mi_vida|",
+            "pegarme_un_tiro|stop_living|stop_existing|choose_to_die|choosing_to_die"
+        ),
+        "SOON" => concat!(
+            "tonight|tonite|today|now|right_now|rn|by_morning|by_tonight|tomorrow|this_weekend|soon|",
+            "in_an_hour|in_a_few_hours|esta_noche|hoy|ahora|ahorita|manana|pronto|ya"
+        ),
+        "HARM_Q" => concat!(
+            "kill_myself|kill_yourself|kill_themselves|kill_a_person|kill_someone|kill_me|kill_you|",
+            "kill_a_human|hang_myself|hang_yourself|hang_themselves|bleed_out|overdose|od|",
+            "die_fastest|die_painlessly|die_quickly|lethal|fatal|commit_suicide|end_my_life|",
+            "end_your_life|unalive|poison_myself|suffocate|drown_myself|slit_my_wrists|slit_your_wrists|",
+            "matarme|matar_a_una_persona|suicidarse|suicidarme|ahorcarse|ahorcarme|morir_rapido|morir_sin_dolor"
+        ),
+
         _ => return None,
     })
 }
 
 /// `(id, kind, pattern)`. Ids are stable names for tests and reviews.
 pub(crate) const RULES: &[(&str, Kind, &str)] = &[
+    // ---- crisis: compositional (an intent or a near time with a self-harm act) ----
+    ("intent-harm", Kind::Intent, "@INTENT ~4 @HARM_STRONG"),
+    ("harm-soon", Kind::Intent, "@HARM_STRONG ~4 @SOON"),
+    ("soon-harm", Kind::Intent, "@SOON ~3 @HARM_STRONG"),
+    (
+        "ill-be-dead",
+        Kind::Intent,
+        "ill|i_will|im_going_to|im_gonna|voy_a|estare ~1 be|estar? ~1 dead|gone|muerto|muerta !tired|serious|wrong|beat|asleep|broke|set|last|on|center|meat|de|cansado|cansada ~2 @SOON",
+    ),
+    (
+        "close-to",
+        Kind::Intent,
+        "so_close_to|close_to|this_close_to|on_the_verge_of|cant_stop_thinking_about|keep_thinking_about|cant_stop_myself_from|almost_ready_to ~2 @HARM_STRONG|ending_it|ending_it_all",
+    ),
+    (
+        "vehicle",
+        Kind::Intent,
+        "@INTENT ~3 crash|drive|swerve|steer|wreck ~4 wall|tree|traffic|truck|oncoming|pole|cliff|on_purpose|intentionally|deliberately",
+    ),
+    (
+        "jump-soon",
+        Kind::Intent,
+        "jump|jumping|saltar|tirarme ~1 off|from|del|de_la|desde ~2 @PLACE|building|edificio|top ~3 @SOON",
+    ),
+    (
+        "throw-myself-es",
+        Kind::Intent,
+        "@INTENT ~3 aventar|tirar|lanzar|aventarme|tirarme|lanzarme ~2 al|a_la|a_las|bajo_el|frente_al ~1 metro|tren|vias|carretera|trafico|rio|mar|vacio",
+    ),
+    (
+        "soon-die",
+        Kind::Intent,
+        "@SOON ~5 i|im|ill|me ~1 die|dying|morir|muero|me_muero",
+    ),
+    (
+        "subject-die",
+        Kind::Weak,
+        "@SUBJ ~4 die|dying|morir|morirme|muriendo|be_dead|not_be_alive|not_being_alive|not_being_here|not_existing !@NOT_AFTER_DIE",
+    ),
+    (
+        "harm-words",
+        Kind::Weak,
+        "suicide|suicidal|kms|overdose|overdosing|bleed_out|bleeding_out|noose|unalive|slit|wrists|suicidio|suicidarme|matarme|ahorcarme|soga|sobredosis",
+    ),
+    (
+        "noose",
+        Kind::Plan,
+        "noose|soga|horca ~3 hanging|tied|ready|up|in_my|around|set_up|colgada|lista|atada",
+    ),
+    (
+        "end-this-now",
+        Kind::Passive,
+        "@I ~3 end|finish|acabar_con|terminar_con ~1 this|it|things|esto|todo $",
+    ),
+    (
+        "took-whole-bottle-es",
+        Kind::Attempt,
+        "tome|me_tome|trague|tomado ~2 todo_el_frasco|toda_la_caja|el_frasco_entero|todo_el_bote|todas_mis_pastillas",
+    ),
+    (
+        "swallow-them",
+        Kind::Intent,
+        "@INTENT ~2 swallow|take|down|tomarme|tragarme ~1 all_of_them|them_all|all_of_it|every_one|every_single_one|todas|todo",
+    ),
+    (
+        "gone-for-good",
+        Kind::Passive,
+        "@I ~3 gone|leaving|checking_out|ido|me_voy ~1 for_good|forever|para_siempre|permanently",
+    ),
+    (
+        "going-over",
+        Kind::Passive,
+        "top_of|edge_of|ledge_of|on_the_roof|on_the_bridge ~6 going_over|jump|letting_go|let_go|step_off|stepping_off",
+    ),
+    (
+        "means-and-note",
+        Kind::Plan,
+        "@MEANS ~3 and ~1 a|my ~1 note|letter|letters|goodbye",
+    ),
+    (
+        "plan-set",
+        Kind::Escalator,
+        "plan_is_set|plan_is_ready|everything_is_set|its_all_planned|ya_esta_todo_planeado|el_plan_esta_listo",
+    ),
+    (
+        "apology-family",
+        Kind::Escalator,
+        "sorry_mom|sorry_dad|sorry_mum|sorry_everyone|im_sorry_mom|im_sorry_dad|forgive_me|perdon_mama|perdon_papa|perdonenme|lo_siento_mama|lo_siento_papa",
+    ),
+    (
+        "cant-keep-going",
+        Kind::Hopeless,
+        "how_much_longer|how_long ~2 i ~1 can ~1 keep_going|hold_on|go_on|do_this|take_this|last|aguantar|seguir",
+    ),
+    (
+        "pointless",
+        Kind::Hopeless,
+        "life|everything|living|existence|la_vida|todo|vivir ~2 feels|is|seems|se_siente|es|parece ~1 pointless|meaningless|hopeless|sin_sentido|inutil",
+    ),
+    (
+        "no-way-forward",
+        Kind::Hopeless,
+        "cant|cannot|dont ~1 see ~1 any|a ~1 way_forward|way_out|future|light|point",
+    ),
+    (
+        "hoping-not-wake",
+        Kind::Passive,
+        "hoping|hope|pray|praying|ojala ~2 i ~1 wont|dont|never|no ~1 wake_up|despierte",
+    ),
+    (
+        "skin-bleed",
+        Kind::SelfHarm,
+        "picking|scratching|pulling|biting|rascando|arrancando ~3 until ~2 bleed|bleeds|bleeding|sangre|sangra",
+    ),
+    (
+        "on-purpose",
+        Kind::SelfHarm,
+        "@I ~6 hurt|hurting|cut|cutting|burn|burning|bleed|bleeds|hit|hitting|lastimando|cortando|quemando ~4 on_purpose|a_proposito|intentionally|deliberately",
+    ),
+    (
+        "attempted-alone",
+        Kind::Generic,
+        "@I ~1 attempted|tried !to_get|to_call|the|a|an|it|this|that|again_to",
+    ),
+    (
+        "holding-means",
+        Kind::Escalator,
+        "staring_at|holding|looking_at|sosteniendo|mirando ~2 the|my|a|el|la|mi ~1 @MEANS",
+    ),
+    (
+        "no-quiero-estar-aqui",
+        Kind::Passive,
+        "no|ya_no ~2 quiero|deseo ~1 estar_aqui|estar_vivo|estar_viva|seguir_aqui|existir",
+    ),
+    (
+        "took-everything",
+        Kind::Attempt,
+        "took|swallowed|taken|tome|me_tome ~1 everything|all_of_it|all_my|todo|todas ~4 cabinet|pills|meds|medicine|medication|drawer|bottle|botiquin|pastillas|medicinas",
+    ),
+    (
+        "let-myself-bleed",
+        Kind::Intent,
+        "@INTENT ~2 let_myself|make_myself ~1 bleed|bleed_out|die|starve|drown",
+    ),
+    (
+        "cut-deep",
+        Kind::Intent,
+        "@INTENT ~4 cut|slice|carve ~2 deep|deeper|deepest|too_deep",
+    ),
+    (
+        "anyone-care",
+        Kind::Passive,
+        "anyone|anybody|someone|alguien ~2 care|notice|miss|notaria|extranaria|importaria ~3 if_i|when_i|si_me|si_yo|si_desapareciera|si_muriera",
+    ),
+    (
+        "para-que-vivo",
+        Kind::Passive,
+        "para_que|por_que|porque ~2 sigo|seguir|vivo|vivir ~1 viviendo|vivo|aqui|vivir|$",
+    ),
+    (
+        "heading-to-height",
+        Kind::Escalator,
+        "walking|going|driving|heading|on_my_way|camino|voy ~2 to|al|a_la ~1 the? ~1 @PLACE|garage|parking_garage|tower|top_floor",
+    ),
+    (
+        "method-question",
+        Kind::Method,
+        "how|what|where|which|whats|wheres|hows|como|cual|donde|que ~8 @HARM_Q",
+    ),
+    (
+        "x-helping-others",
+        Kind::Exclusion,
+        "help|support|talk_to|stop|prevent|save|comfort|ayudar|apoyar ~6 @HARM_Q|kill_himself|kill_herself",
+    ),
+    (
+        "x-feel-like-dying",
+        Kind::Exclusion,
+        "feel|feels|felt|feeling ~1 like ~1 im|i_am|i_was|i ~1 dying|going_to_die|gonna_die|about_to_die|having_a_heart_attack",
+    ),
+    (
+        "x-could-die",
+        Kind::Exclusion,
+        "could_just_die|could_die|i_could_die|could_have_died|coulda_died",
+    ),
+    (
+        "x-scared-to-die",
+        Kind::Exclusion,
+        "scared|afraid|terrified|fear|miedo|nervous|worried ~3 to|of|de|that_i_ll|ill|id ~1 die|dying|death|morir|be_dead",
+    ),
+    (
+        "x-die-from-illness",
+        Kind::Exclusion,
+        "die|dying ~1 from|of ~1 this|the|a ~1 flu|cold|cough|covid|fever|heat|allergies|cramps|hunger|thirst",
+    ),
+    (
+        "x-embarrassed",
+        Kind::Exclusion,
+        "embarrassing|embarrassed|cringe|cringy|awkward|verguenza ~6 wanted_to_die|want_to_die|could_die|died|die|dying|morir|morirme",
+    ),
+    (
+        "had-enough",
+        Kind::Hopeless,
+        "@I ~1 had_enough|have_had_enough|ya_tuve_suficiente|ya_me_harte !of|de|with|con",
+    ),
+    (
+        "pills-ready",
+        Kind::Escalator,
+        "pills|pastillas|meds|tablets|rope|noose|gun ~3 lined_up|counted_out|laid_out|ready|in_front_of_me|on_my_desk|on_the_table|listas|preparadas|contadas",
+    ),
+    (
+        "why-alive",
+        Kind::Passive,
+        "why ~3 am_i|im|do_i ~2 alive|still_alive|still_here|even_here|even_alive|exist|still_living|keep_living",
+    ),
+    (
+        "easier-if-gone",
+        Kind::Passive,
+        "easier|better|simpler|mejor|mas_facil ~4 if_i|si_yo|if_i_just|si ~2 wasnt_around|wasnt_here|was_gone|were_gone|died|was_dead|disappeared|no_estuviera|muriera|desapareciera|me_muriera",
+    ),
+    (
+        "mejor-muerta",
+        Kind::Passive,
+        "mejor ~2 estar_muerto|estar_muerta|morirme|no_existir|no_haber_nacido|muerto|muerta",
+    ),
+    (
+        "es-lastimo-cuerpo",
+        Kind::SelfHarm,
+        "lastimo|corto|quemo|golpeo|rasguno|arano|corte|queme|golpee|lastime ~2 brazos|piernas|munecas|piel|muslos|mis_brazos|los_brazos|las_piernas|las_munecas",
+    ),
     // ---- crisis: intent ----
     ("intent", Kind::Intent, "@INTENT ~3 @ACT"),
-    ("intent-die", Kind::Intent, "@INTENT ~3 die|be_dead|morir|morirme !@NOT_AFTER_DIE"),
-    ("intent-end", Kind::Intent, "@INTENT ~3 end_it|end_it_all|end_everything|end_things|acabar_con_todo|terminar_con_todo|suicidar !with|early|between|off|there|here|now_with|con_el|con_ella|con_mi|en"),
-    ("intent-matar", Kind::Intent, "@INTENT ~3 matar|suicidar !a|al|el|la|los|las|una|un|mosquitos|moscas|tiempo|de|por|con"),
-    ("first-person-act", Kind::Intent, "@ACT_FP !laughing|with_laughter|at_the_gym|working|studying|estudiando|trabajando|de_risa"),
-    ("take-all-pills", Kind::Intent, "@INTENT ~3 take|swallow|down|eat|tomarme|tomar ~1 all|every|whole|entire|bunch|all_of|todas|todo ~4 @PILLS !with|as|for|like|prescribed|con|como"),
+    (
+        "intent-die",
+        Kind::Intent,
+        "@INTENT ~3 die|be_dead|morir|morirme !@NOT_AFTER_DIE|if|unless|si",
+    ),
+    (
+        "intent-end",
+        Kind::Intent,
+        "@INTENT ~3 end_it|end_it_all|end_everything|end_things|acabar_con_todo|terminar_con_todo|suicidar !with|early|between|off|there|here|now_with|con_el|con_ella|con_mi|en",
+    ),
+    (
+        "intent-matar",
+        Kind::Intent,
+        "@INTENT ~3 matar|suicidar !a|al|el|la|los|las|una|un|mosquitos|moscas|tiempo|de|por|con",
+    ),
+    (
+        "first-person-act",
+        Kind::Intent,
+        "@ACT_FP !laughing|with_laughter|at_the_gym|working|studying|estudiando|trabajando|de_risa",
+    ),
+    (
+        "take-all-pills",
+        Kind::Intent,
+        "@INTENT ~3 take|swallow|down|eat|tomarme|tomar ~1 all|every|whole|entire|bunch|all_of|todas|todo ~4 @PILLS !with|as|for|like|prescribed|con|como",
+    ),
     ("off-myself", Kind::Intent, "@INTENT just? of_myself"),
-    ("wrist-cut-now", Kind::Attempt, "@I ~2 just|have? ~1 cut|slit|slashed|opened ~1 my ~1 wrist|wrists|throat|veins !on|by_accident|accidentally|opening|while|cooking|shaving"),
-    ("on-the-tracks", Kind::Attempt, "@I ~2 sitting|standing|lying|laying|sat|stood|waiting|sentado|sentada|parado|parada|acostado|acostada ~1 on|at|in|en ~2 the|las? ~1 train_tracks|tracks|railroad|railway|railway_tracks|vias|vias_del_tren"),
-    ("can-you-overdose", Kind::Method, "can|could|will|would|puedo|puede ~2 you|i|someone|a_person|one|uno ~1 overdose|od|die|morir ~1 on|from|by|de|con|tomando"),
-    ("weak-intent", Kind::Intent, "@I ~1 should|shall|have_to|need_to|finally|deserve_to|just_need_to|should_just ~2 @ACT|die|be_dead !@NOT_AFTER_DIE"),
-    ("jump-from-height", Kind::Intent, "@INTENT ~3 jump|jumping|tirarme|lanzarme|aventarme|saltar|tirar|lanzar|aventar ~1 off|from|del|de_la|desde|por ~2 @PLACE|building|window|ventana|edificio|top"),
-    ("jump-in-front", Kind::Intent, "@INTENT ~3 jump|throw_myself|step|walk|tirarme ~1 in_front_of|in_front|delante_de|frente_a ~2 train|bus|car|truck|traffic|tren|coche|carro"),
-    ("promise-not", Kind::Intent, "cant_promise|not_sure|dont_know_if|scared ~4 i ~1 wont|wouldnt|dont|will|might ~3 @ACT"),
-    ("suicidal-now", Kind::Ideation, "im|i_am|i_feel|feel|feeling|ive_been|been|getting|estoy|me_siento ~2 suicidal|suicida !thoughts|ideation|feelings|tendencies"),
-    ("other-languages", Kind::Ideation, concat!(
-        "je_veux_mourir|je_vais_me_suicider|me_suicider|je_veux_me_tuer|me_tuer|quero_morrer|",
-        "vou_me_matar|quero_me_matar|me_suicidar|ich_will_sterben|mich_umbringen|mich_toten|",
-        "ich_bringe_mich_um|selbstmord_begehen"
-    )),
+    (
+        "wrist-cut-now",
+        Kind::Attempt,
+        "@I ~2 just|have? ~1 cut|slit|slashed|opened ~1 my ~1 wrist|wrists|throat|veins !on|by_accident|accidentally|opening|while|cooking|shaving",
+    ),
+    (
+        "on-the-tracks",
+        Kind::Attempt,
+        "@I ~2 sitting|standing|lying|laying|sat|stood|waiting|sentado|sentada|parado|parada|acostado|acostada ~1 on|at|in|en ~2 the|las? ~1 train_tracks|tracks|railroad|railway|railway_tracks|vias|vias_del_tren",
+    ),
+    (
+        "can-you-overdose",
+        Kind::Method,
+        "can|could|will|would|puedo|puede ~2 you|i|someone|a_person|one|uno ~1 overdose|od|die|morir ~1 on|from|by|de|con|tomando",
+    ),
+    (
+        "weak-intent",
+        Kind::Intent,
+        "@I ~1 should|shall|have_to|need_to|finally|deserve_to|just_need_to|should_just ~2 @ACT|die|be_dead !@NOT_AFTER_DIE",
+    ),
+    (
+        "jump-from-height",
+        Kind::Intent,
+        "@INTENT ~3 jump|jumping|tirarme|lanzarme|aventarme|saltar|tirar|lanzar|aventar ~1 off|from|del|de_la|desde|por ~2 @PLACE|building|window|ventana|edificio|top",
+    ),
+    (
+        "jump-in-front",
+        Kind::Intent,
+        "@INTENT ~3 jump|throw_myself|step|walk|tirarme ~1 in_front_of|in_front|delante_de|frente_a ~2 train|bus|car|truck|traffic|tren|coche|carro",
+    ),
+    (
+        "promise-not",
+        Kind::Intent,
+        "cant_promise|not_sure|dont_know_if|scared ~4 i ~1 wont|wouldnt|dont|will|might ~3 @ACT",
+    ),
+    (
+        "suicidal-now",
+        Kind::Ideation,
+        "im|i_am|i_feel|feel|feeling|ive_been|been|getting|estoy|me_siento ~2 suicidal|suicida !thoughts|ideation|feelings|tendencies",
+    ),
+    (
+        "other-languages",
+        Kind::Ideation,
+        concat!(
+            "je_veux_mourir|je_vais_me_suicider|me_suicider|je_veux_me_tuer|me_tuer|quero_morrer|",
+            "vou_me_matar|quero_me_matar|me_suicidar|ich_will_sterben|mich_umbringen|mich_toten|",
+            "ich_bringe_mich_um|selbstmord_begehen"
+        ),
+    ),
     // ---- crisis: methods and lethal doses ----
-    ("how-many-to-die", Kind::Method, "how|cuantas|cuantos|cuanto|cuanta ~1 many|much ~5 to|would|will|does|do|can|could|is|it|enough|needed|should|para|me|se_necesitan ~4 @DEATH"),
-    ("cuantas-mortales", Kind::Method, "cuantas|cuantos|cuanto|cuanta ~6 @DEATH|mortales|letales|matarme|morir|morirme"),
-    ("lethal-dose", Kind::Method, "lethal|fatal|deadly|toxic|overdose|letal|mortal ~1 dose|doses|amount|quantity|level|dosis|cantidad"),
+    (
+        "how-many-to-die",
+        Kind::Method,
+        "how|cuantas|cuantos|cuanto|cuanta ~1 many|much ~5 to|would|will|does|do|can|could|is|it|enough|needed|should|para|me|se_necesitan ~4 @DEATH",
+    ),
+    (
+        "cuantas-mortales",
+        Kind::Method,
+        "cuantas|cuantos|cuanto|cuanta ~6 @DEATH|mortales|letales|matarme|morir|morirme",
+    ),
+    (
+        "lethal-dose",
+        Kind::Method,
+        "lethal|fatal|deadly|toxic|overdose|letal|mortal ~1 dose|doses|amount|quantity|level|dosis|cantidad",
+    ),
     ("dosis-letal", Kind::Method, "dosis ~1 letal|mortal"),
-    ("painless-way-to-go", Kind::Method, "painless|least_painful|peaceful|quickest_painless ~1 way|ways ~1 to ~1 go $"),
-    ("best-way-es", Kind::Method, "forma|manera|metodo|modo ~3 facil|rapida|indolora|efectiva|segura|mejor ~1 de|para ~1 morir|matarme|suicidarme|quitarme_la_vida"),
-    ("best-way", Kind::Method, "painless|easiest|easy|quickest|quick|fastest|fast|best|surest|quietest|simplest|peaceful|least_painful|effective|reliable|facil|rapida|indolora|efectiva|segura|mejor ~1 way|ways|method|methods|means|forma|manera|metodo|modo ~2 to|of|de|para ~1 die|dying|kill_myself|killing_myself|end_it|end_my_life|commit_suicide|suicide|overdose|od|morir|matarme|suicidarme|quitarme_la_vida"),
-    ("how-to", Kind::Method, "how|como ~2 to|do_i|can_i|would_i|should_i|do_you|does_one|would_someone|can_someone|do_people|puedo|se ~2 kill_myself|commit_suicide|end_my_life|hang_myself|tie_a_noose|make_a_noose|overdose|od|slit_my_wrists|die_painlessly|die_quickly|die_peacefully|die_in_my_sleep|kill_yourself|unalive_myself|bleed_out|drown_myself|shoot_myself|matarme|suicidarme|ahorcarme|morir_sin_dolor"),
-    ("how-long-to-die", Kind::Method, "how_long ~4 bleed_out|suffocate|to_die_from|to_die_by|to_die_after|to_die_if|to_die_when"),
-    ("how-high", Kind::Method, "how_high|how_tall|how_far|how_many_floors ~8 die|dying|kill|lethal|fatal|death"),
-    ("which-height", Kind::Method, "which|what ~1 bridge|building|cliff|height|floor ~5 jump|die|high_enough|kill|lethal"),
-    ("enough-to-die", Kind::Method, "is|are|would|will ~5 pils|pills|tablets|mg ~4 enough ~2 to ~1 die|kill|od|overdose|be_lethal|be_fatal|kill_me"),
-    ("what-if-i-take", Kind::Method, "what_happens_if|what_if|what_would_happen_if ~2 take|swallow|took|drink ~1 #BIG !mg|milligrams|ml|minutes|min|hours|mins|hrs|days|seconds"),
-    ("researching-ways", Kind::Method, "looking_up|looked_up|googled|googling|searching|searched|researching|researched|reading_about ~3 ways|how|methods ~3 to ~1 kill_myself|die|commit_suicide|overdose|end_it|end_my_life"),
+    (
+        "painless-way-to-go",
+        Kind::Method,
+        "painless|least_painful|peaceful|quickest_painless ~1 way|ways ~1 to ~1 go $",
+    ),
+    (
+        "best-way-es",
+        Kind::Method,
+        "forma|manera|metodo|modo ~3 facil|rapida|indolora|efectiva|segura|mejor ~1 de|para ~1 morir|matarme|suicidarme|quitarme_la_vida",
+    ),
+    (
+        "best-way",
+        Kind::Method,
+        "painless|easiest|easy|quickest|quick|fastest|fast|best|surest|quietest|simplest|peaceful|least_painful|effective|reliable|facil|rapida|indolora|efectiva|segura|mejor ~1 way|ways|method|methods|means|forma|manera|metodo|modo ~2 to|of|de|para ~1 die|dying|kill_myself|killing_myself|end_it|end_my_life|commit_suicide|suicide|overdose|od|morir|matarme|suicidarme|quitarme_la_vida",
+    ),
+    (
+        "how-to",
+        Kind::Method,
+        "how|como ~2 to|do_i|can_i|would_i|should_i|do_you|does_one|would_someone|can_someone|do_people|puedo|se ~2 kill_myself|commit_suicide|end_my_life|hang_myself|tie_a_noose|make_a_noose|overdose|od|slit_my_wrists|die_painlessly|die_quickly|die_peacefully|die_in_my_sleep|kill_yourself|unalive_myself|bleed_out|drown_myself|shoot_myself|matarme|suicidarme|ahorcarme|morir_sin_dolor",
+    ),
+    (
+        "how-long-to-die",
+        Kind::Method,
+        "how_long ~4 bleed_out|suffocate|to_die_from|to_die_by|to_die_after|to_die_if|to_die_when",
+    ),
+    (
+        "how-high",
+        Kind::Method,
+        "how_high|how_tall|how_far|how_many_floors ~8 die|dying|kill|lethal|fatal|death",
+    ),
+    (
+        "which-height",
+        Kind::Method,
+        "which|what ~1 bridge|building|cliff|height|floor ~5 jump|die|high_enough|kill|lethal",
+    ),
+    (
+        "enough-to-die",
+        Kind::Method,
+        "is|are|would|will ~5 pils|pills|tablets|mg ~4 enough ~2 to ~1 die|kill|od|overdose|be_lethal|be_fatal|kill_me",
+    ),
+    (
+        "what-if-i-take",
+        Kind::Method,
+        "what_happens_if|what_if|what_would_happen_if ~2 take|swallow|took|drink ~1 #BIG !mg|milligrams|ml|minutes|min|hours|mins|hrs|days|seconds",
+    ),
+    (
+        "researching-ways",
+        Kind::Method,
+        "looking_up|looked_up|googled|googling|searching|searched|researching|researched|reading_about ~3 ways|how|methods ~3 to ~1 kill_myself|die|commit_suicide|overdose|end_it|end_my_life",
+    ),
     // ---- crisis: attempts in progress ----
-    ("took-number", Kind::Attempt, "took|taken|swallowed|downed|popped|ingested|tome|trague|tomado ~2 #BIG !mg|milligrams|ml|minutes|min|mins|hours|hrs|seconds|days|years|steps|laps|photos|pictures|tries|pounds|kg|mcg|iu ~3 @PILLS|of_them|of_my"),
-    ("took-many", Kind::Attempt, "took|taken|swallowed|downed|popped|ingested|drank|drunk|tome|trague|tomado|tomo ~4 all|whole|entire|every|bunch|lot|handful|#BIG|bottle|pack|packet|todas|muchas|un_monton|el_frasco|la_caja|un_frasco|frasco|una_caja|caja|entero|entera|blister|bote ~4 @PILLS|of_them|bleach|antifreeze !this_morning|today|for_today|as_prescribed|on_time|with|for_the_day|this_evening|like|prescribed|esta_manana|hoy|como"),
-    ("overdosed", Kind::Attempt, "@I ~2 overdosed|overdosing|sobredosis"),
-    ("poison", Kind::Attempt, "drank|swallowed|drinking|ingested|drunk|bebi|tome ~2 bleach|antifreeze|poison|rat_poison|drain_cleaner|lejia|cloro|veneno"),
-    ("cut-too-deep", Kind::Attempt, "cut|cutted|slashed|corte|me_corte ~2 too|very|really|so|muy|demasiado ~1 deep|hondo|profundo"),
-    ("at-my-body", Kind::Attempt, "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello"),
-    ("wont-survive-night", Kind::Attempt, "not_going_to_make_it|wont_make_it|wont_survive|no_voy_a_sobrevivir ~1 through|past ~1 tonight|the_night|this_night|esta_noche"),
+    (
+        "took-number",
+        Kind::Attempt,
+        "took|taken|swallowed|downed|popped|ingested|tome|trague|tomado ~2 #BIG !mg|milligrams|ml|minutes|min|mins|hours|hrs|seconds|days|years|steps|laps|photos|pictures|tries|pounds|kg|mcg|iu ~3 @PILLS|of_them|of_my",
+    ),
+    (
+        "took-many",
+        Kind::Attempt,
+        "took|taken|swallowed|downed|popped|ingested|drank|drunk|tome|trague|tomado|tomo ~4 all|whole|entire|every|bunch|lot|handful|#BIG|bottle|pack|packet|todas|muchas|un_monton|el_frasco|la_caja|un_frasco|frasco|una_caja|caja|entero|entera|blister|bote ~4 @PILLS|of_them|bleach|antifreeze !this_morning|today|for_today|as_prescribed|on_time|with|for_the_day|this_evening|like|prescribed|esta_manana|hoy|como",
+    ),
+    (
+        "overdosed",
+        Kind::Attempt,
+        "@I ~2 overdosed|overdosing|sobredosis",
+    ),
+    (
+        "poison",
+        Kind::Attempt,
+        "drank|swallowed|drinking|ingested|drunk|bebi|tome ~2 bleach|antifreeze|poison|rat_poison|drain_cleaner|lejia|cloro|veneno",
+    ),
+    (
+        "cut-too-deep",
+        Kind::Attempt,
+        "cut|cutted|slashed|corte|me_corte ~2 too|very|really|so|muy|demasiado ~1 deep|hondo|profundo",
+    ),
+    (
+        "at-my-body",
+        Kind::Attempt,
+        "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello",
+    ),
+    (
+        "wont-survive-night",
+        Kind::Attempt,
+        "not_going_to_make_it|wont_make_it|wont_survive|no_voy_a_sobrevivir ~1 through|past ~1 tonight|the_night|this_night|esta_noche",
+    ),
     // ---- crisis: plans and means ----
-    ("means-ready", Kind::Plan, "have|got|bought|ve_got|tengo|compre ~3 @MEANS ~2 ready|prepared|tied|loaded|set_up|with_me|listas|lista|listo|listos|preparadas|preparada|preparado"),
-    ("stockpiling", Kind::Plan, "stockpiling|stockpiled|hoarding|hoarded|saving_up|saved_up|been_saving|collecting|saving|guardando|juntando ~3 pills|pils|meds|medication|tablets|pastillas"),
-    ("note-written", Kind::Plan, "wrote|written|writing|write|finished|escribi|escrito|escribiendo ~3 @NOTE"),
-    ("read-this-gone", Kind::Plan, "by_the_time_you_read_this|by_the_time_anyone_reads_this|when_you_read_this_i|cuando_leas_esto"),
+    (
+        "means-ready",
+        Kind::Plan,
+        "have|got|bought|ve_got|tengo|compre ~3 @MEANS ~2 ready|prepared|tied|loaded|set_up|with_me|listas|lista|listo|listos|preparadas|preparada|preparado",
+    ),
+    (
+        "stockpiling",
+        Kind::Plan,
+        "stockpiling|stockpiled|hoarding|hoarded|saving_up|saved_up|been_saving|collecting|saving|guardando|juntando ~3 pills|pils|meds|medication|tablets|pastillas",
+    ),
+    (
+        "note-written",
+        Kind::Plan,
+        "wrote|written|writing|write|finished|escribi|escrito|escribiendo ~3 @NOTE",
+    ),
+    (
+        "read-this-gone",
+        Kind::Plan,
+        "by_the_time_you_read_this|by_the_time_anyone_reads_this|when_you_read_this_i|cuando_leas_esto",
+    ),
     // ---- elevated: passive ideation ----
-    ("wish-dead", Kind::Passive, "wish|wished|hope|ojala|quisiera|desearia ~2 i|yo|que? ~4 dead|die|disappear|wasnt_here|werent_here|wasnt_alive|never_born|never_been_born|never_existed|didnt_exist|gone|not_wake_up|never_wake_up|didnt_wake_up|wouldnt_wake_up|sleep_forever|fall_asleep_forever|be_dead|not_exist|not_be_here|stop_existing|muerto|muerta|morir|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|no_estar"),
-    ("wish-es", Kind::Passive, "ojala|quisiera|desearia ~2 muerto|muerta|morir|morirme|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|estar_muerto|estar_muerta"),
-    ("dont-want-to-live", Kind::Passive, "dont|do_not|no_longer|dont_really|no ~1 want|wanna|wish|quiero|deseo|tengo_ganas ~1 to|de? ~1 live|be_alive|exist|be_here|wake_up|go_on|continue|keep_living|keep_going|be_around|vivir|seguir_viviendo|seguir_aqui|seguir_con_vida|existir|despertar|estar_vivo|estar_viva|seguir !early|at|before|this|the|a|with|vacation|trip|tour|there|in|on|to|like_that|alone|here_without|mas_temprano|temprano|a_la|al|el|la|con"),
-    ("sleep-forever", Kind::Passive, "want|wanna|wish|could|just ~3 sleep_forever|fall_asleep_forever|never_wake_up|not_wake_up|go_to_sleep_and_never_wake_up|go_to_sleep_and_not_wake_up|sleep_and_never_wake_up|dormir_para_siempre|no_despertar"),
-    ("disappear", Kind::Passive, "@I ~3 want|wanna|just_want|quiero ~2 to? ~1 disappear|vanish|desaparecer !for|into|to|on|from|of|de|por|una|un|del"),
-    ("not-exist", Kind::Passive, "want|wanna|wish|quiero|quisiera ~3 not_exist|stop_existing|cease_to_exist|no_existir|dejar_de_existir"),
-    ("sin-sentido", Kind::Hopeless, "no ~2 encuentro|veo|tiene|hay|tengo|le_encuentro|le_veo ~2 sentido|razon|razones|motivo|motivos ~3 vivir|la_vida|mi_vida|seguir|nada|para_vivir|de_vivir"),
-    ("pienso-en-suicidio", Kind::Passive, "pienso|pensando|pensado|pense ~2 en ~1 el? ~1 suicidio|la_muerte|morirme|quitarme_la_vida"),
-    ("make-it-stop", Kind::Passive, "want|wanna|need ~2 it_all|everything|the_pain|this_pain|all_of_it|the_hurt|my_life|life ~1 to ~1 stop|end|be_over"),
-    ("end-it-ambiguous", Kind::Passive, "@I ~1 end_it|end_it_all|end_everything|ending_it|ending_it_all|ending_everything !with|early|between|off|there|here|now_with"),
-    ("acabo-con-todo", Kind::Passive, "acabo_con_todo|termino_con_todo|acabo_con_mi_vida|termino_con_mi_vida"),
-    ("jump-now", Kind::Passive, "going_to|gonna|about_to|voy_a|me_voy_a ~1 jump|saltar|tirarme|lanzarme $"),
-    ("doing-it-tonight", Kind::Escalator, "doing_it|do_it|gonna_do_it|going_to_do_it|lo_hago|hacerlo ~1 tonight|today|now|soon|esta_noche|hoy"),
-    ("given-away", Kind::Passive, "given_away|gave_away|giving_away|regale|regalando ~3 my|mis ~1 stuff|things|belongings|possessions|cosas"),
-    ("death-thoughts", Kind::Passive, "@I ~3 thinking|think|thought|thoughts|pienso|pensando ~2 about|of|en ~1 death|dying|being_dead|not_being_here|la_muerte|morir|morirme"),
-    ("better-dead", Kind::Passive, "better_off ~1 dead|without_me|if_i_wasnt|if_i_was_gone|if_i_were_gone|if_i_died|if_i_disappeared"),
-    ("happier-without-me", Kind::Passive, "world|everyone|everybody|family|they|todos|mi_familia|el_mundo ~4 better|happier|mejor|mejores|felices ~3 without_me|sin_mi|si_no_estuviera|si_yo_no_estuviera|si_me_muero|si_desaparezco"),
-    ("happier-if-i-died", Kind::Passive, "world|everyone|everybody|family|they ~4 better|happier ~3 if_i ~2 dead|gone|died|wasnt_here|wasnt_around|disappeared|was_dead|were_dead"),
-    ("seria-mejor", Kind::Passive, "seria|serian|estarian|estarias ~1 mejor|mejores ~3 sin_mi|si_no_estuviera|si_yo_no_estuviera|si_me_muero|si_desaparezco|si_me_voy"),
-    ("nobody-would-miss", Kind::Passive, "nobody|no_one|noone ~1 would|will|wouldnt|gonna ~2 miss|notice|care ~3 me|if_i|when_im_gone|when_i_die|when_i_am_gone"),
-    ("nadie-extranaria", Kind::Passive, "nadie ~2 extranaria|notaria|importaria|extranara|notara|echaria_de_menos"),
+    (
+        "wish-dead",
+        Kind::Passive,
+        "wish|wished|hope|ojala|quisiera|desearia ~2 i|yo|que? ~4 dead|die|disappear|wasnt_here|werent_here|wasnt_alive|never_born|never_been_born|never_existed|didnt_exist|gone|not_wake_up|never_wake_up|didnt_wake_up|wouldnt_wake_up|sleep_forever|fall_asleep_forever|be_dead|not_exist|not_be_here|stop_existing|muerto|muerta|morir|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|no_estar",
+    ),
+    (
+        "wish-es",
+        Kind::Passive,
+        "ojala|quisiera|desearia ~2 muerto|muerta|morir|morirme|muriera|muera|muriese|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|estar_muerto|estar_muerta",
+    ),
+    (
+        "dont-want-to-live",
+        Kind::Passive,
+        "dont|do_not|no_longer|dont_really|no ~1 want|wanna|wish|quiero|deseo|tengo_ganas ~1 to|de? ~1 live|be_alive|exist|be_here|wake_up|go_on|continue|keep_living|keep_going|be_around|vivir|seguir_viviendo|seguir_aqui|seguir_con_vida|existir|despertar|estar_vivo|estar_viva|seguir !early|at|before|this|the|a|with|vacation|trip|tour|there|in|on|to|like_that|alone|here_without|mas_temprano|temprano|a_la|al|el|la|con",
+    ),
+    (
+        "sleep-forever",
+        Kind::Passive,
+        "want|wanna|wish|could|just ~3 sleep_forever|fall_asleep_forever|never_wake_up|not_wake_up|go_to_sleep_and_never_wake_up|go_to_sleep_and_not_wake_up|sleep_and_never_wake_up|dormir_para_siempre|no_despertar",
+    ),
+    (
+        "disappear",
+        Kind::Passive,
+        "@I ~3 want|wanna|just_want|quiero ~2 to? ~1 disappear|vanish|desaparecer !for|into|to|on|from|of|de|por|una|un|del",
+    ),
+    (
+        "not-exist",
+        Kind::Passive,
+        "want|wanna|wish|quiero|quisiera ~3 not_exist|stop_existing|cease_to_exist|no_existir|dejar_de_existir",
+    ),
+    (
+        "sin-sentido",
+        Kind::Hopeless,
+        "no ~2 encuentro|veo|tiene|hay|tengo|le_encuentro|le_veo ~2 sentido|razon|razones|motivo|motivos ~3 vivir|la_vida|mi_vida|seguir|nada|para_vivir|de_vivir",
+    ),
+    (
+        "pienso-en-suicidio",
+        Kind::Passive,
+        "pienso|pensando|pensado|pense ~2 en ~1 el? ~1 suicidio|la_muerte|morirme|quitarme_la_vida",
+    ),
+    (
+        "make-it-stop",
+        Kind::Passive,
+        "want|wanna|need ~2 it_all|everything|the_pain|this_pain|all_of_it|the_hurt|my_life|life ~1 to ~1 stop|end|be_over",
+    ),
+    (
+        "end-it-ambiguous",
+        Kind::Passive,
+        "@I ~1 end_it|end_it_all|end_everything|ending_it|ending_it_all|ending_everything !with|early|between|off|there|here|now_with",
+    ),
+    (
+        "acabo-con-todo",
+        Kind::Passive,
+        "acabo_con_todo|termino_con_todo|acabo_con_mi_vida|termino_con_mi_vida",
+    ),
+    (
+        "jump-now",
+        Kind::Passive,
+        "going_to|gonna|about_to|voy_a|me_voy_a ~1 jump|saltar|tirarme|lanzarme $",
+    ),
+    (
+        "doing-it-tonight",
+        Kind::Escalator,
+        "doing_it|do_it|gonna_do_it|going_to_do_it|lo_hago|hacerlo ~1 tonight|today|now|soon|esta_noche|hoy",
+    ),
+    (
+        "given-away",
+        Kind::Passive,
+        "given_away|gave_away|giving_away|regale|regalando ~3 my|mis ~1 stuff|things|belongings|possessions|cosas",
+    ),
+    (
+        "death-thoughts",
+        Kind::Passive,
+        "@I ~3 thinking|think|thought|thoughts|pienso|pensando ~2 about|of|en ~1 death|dying|being_dead|not_being_here|la_muerte|morir|morirme",
+    ),
+    (
+        "better-dead",
+        Kind::Passive,
+        "better_off ~1 dead|without_me|if_i_wasnt|if_i_was_gone|if_i_were_gone|if_i_died|if_i_disappeared",
+    ),
+    (
+        "happier-without-me",
+        Kind::Passive,
+        "world|everyone|everybody|family|they|todos|mi_familia|el_mundo ~4 better|happier|mejor|mejores|felices ~3 without_me|sin_mi|si_no_estuviera|si_yo_no_estuviera|si_me_muero|si_desaparezco",
+    ),
+    (
+        "happier-if-i-died",
+        Kind::Passive,
+        "world|everyone|everybody|family|they ~4 better|happier ~3 if_i ~2 dead|gone|died|wasnt_here|wasnt_around|disappeared|was_dead|were_dead",
+    ),
+    (
+        "seria-mejor",
+        Kind::Passive,
+        "seria|serian|estarian|estarias ~1 mejor|mejores ~3 sin_mi|si_no_estuviera|si_yo_no_estuviera|si_me_muero|si_desaparezco|si_me_voy",
+    ),
+    (
+        "nobody-would-miss",
+        Kind::Passive,
+        "nobody|no_one|noone ~1 would|will|wouldnt|gonna ~2 miss|notice|care ~3 me|if_i|when_im_gone|when_i_die|when_i_am_gone",
+    ),
+    (
+        "nadie-extranaria",
+        Kind::Passive,
+        "nadie ~2 extranaria|notaria|importaria|extranara|notara|echaria_de_menos",
+    ),
     // ---- elevated: hopelessness ----
-    ("what-is-the-point", Kind::Hopeless, "whats|what_is|wats|whats_even ~1 the ~1 point ~2 of|in ~1 living|life|anything|being_alive|going_on|existing|trying|it_all|me|anymore"),
-    ("point-anymore", Kind::Hopeless, "whats|what_is|wats|cual_es ~2 point|sentido ~3 living|life|anything|being_alive|going_on|existing|trying|it_all|me|anymore|vivir|$"),
-    ("point-alone", Kind::Hopeless, "whats_the_point|theres_no_point|there_is_no_point|no_point ~1 anymore|in_living|in_anything|in_life|of_living|of_life|$"),
-    ("no-reason", Kind::Hopeless, "no|not_any ~1 reason|reasons ~1 to ~1 live|stay|keep_going|go_on|be_alive"),
-    ("nothing-to-live-for", Kind::Hopeless, "nothing|nada ~1 to|por ~1 live_for|vivir|que_vivir"),
-    ("not-worth-living", Kind::Hopeless, "life|it ~2 not|isnt|aint|is_not ~1 worth ~1 living|it"),
-    ("hopeless", Kind::Hopeless, "hopeless|no_hope|no_way_out|no_future|sin_esperanza|sin_salida|no_hay_salida|no_tengo_salida|no_hay_esperanza !romantic|romantics|case|at"),
-    ("no-future", Kind::Hopeless, "dont|cant|do_not|cannot ~1 see ~1 a|any ~1 future|way_out"),
-    ("never-better", Kind::Hopeless, "nothing|never|nada|nunca ~3 get_better|change|improve|mejorar|mejorara|va_a_mejorar !at|in|with|en|con"),
-    ("cant-go-on", Kind::Hopeless, "cant|can_not|cannot|cant_really|no_puedo ~1 go_on|keep_going|do_this_anymore|keep_doing_this|keep_living_like_this|keep_going_like_this|take_it_anymore|take_this_anymore|take_anymore|keep_living|live_like_this|handle_it_anymore|cope_anymore|do_it_anymore|continue|hold_on|seguir|mas !the|a|this|that|vacation|trip|stage|with|holiday|tour|tv|air|date|to|back|con|de|el|la|los"),
-    ("cant-do-this", Kind::Hopeless, "cant|cannot|can_not do_this|take_it|take_this|handle_this|handle_it anymore? $"),
-    ("ya-no-puedo", Kind::Hopeless, "ya? ~1 no ~1 puedo|aguanto|soporto ~1 mas|esto|la_vida|vivir_asi !con|de|el|la|los|las|este|esta"),
-    ("tired-of-living", Kind::Hopeless, "tired|sick|exhausted|cansado|cansada|harto|harta ~1 of|de ~1 living|life|being_alive|existing|being_me|everything|it_all|vivir|la_vida|existir|estar_vivo|estar_viva|todo"),
-    ("done-with-life", Kind::Hopeless, "done|finished|over ~1 with ~1 life|living|everything|it_all|this_life|existing"),
+    (
+        "what-is-the-point",
+        Kind::Hopeless,
+        "whats|what_is|wats|whats_even ~1 the ~1 point ~2 of|in ~1 living|life|anything|being_alive|going_on|existing|trying|it_all|me|anymore",
+    ),
+    (
+        "point-anymore",
+        Kind::Hopeless,
+        "whats|what_is|wats|cual_es ~2 point|sentido ~3 living|life|anything|being_alive|going_on|existing|trying|it_all|me|anymore|vivir|$",
+    ),
+    (
+        "point-alone",
+        Kind::Hopeless,
+        "whats_the_point|theres_no_point|there_is_no_point|no_point ~1 anymore|in_living|in_anything|in_life|of_living|of_life|$",
+    ),
+    (
+        "no-reason",
+        Kind::Hopeless,
+        "no|not_any ~1 reason|reasons|point ~3 live|living|keep_living|stay_alive|be_alive|stay|keep_going|go_on|exist|existing",
+    ),
+    (
+        "nothing-to-live-for",
+        Kind::Hopeless,
+        "nothing|nada ~1 to|por ~1 live_for|vivir|que_vivir",
+    ),
+    (
+        "not-worth-living",
+        Kind::Hopeless,
+        "life|it ~2 not|isnt|aint|is_not ~1 worth ~1 living|it",
+    ),
+    (
+        "hopeless",
+        Kind::Hopeless,
+        "hopeless|no_way_out|no_future|sin_esperanza|sin_salida|no_hay_salida|no_tengo_salida|no_hay_esperanza !romantic|romantics|case|at|for",
+    ),
+    (
+        "no-hope",
+        Kind::Hopeless,
+        "no_hope|no_more_hope !for|in|on|de|para",
+    ),
+    (
+        "no-hope-for-me",
+        Kind::Hopeless,
+        "no_hope|hopeless ~1 for|para ~1 me|mi|my_future|my_life",
+    ),
+    (
+        "no-future",
+        Kind::Hopeless,
+        "dont|cant|do_not|cannot ~1 see ~1 a|any ~1 future|way_out",
+    ),
+    (
+        "never-better",
+        Kind::Hopeless,
+        "nothing|never|nada|nunca ~3 get_better|change|improve|mejorar|mejorara|va_a_mejorar !at|in|with|en|con",
+    ),
+    (
+        "cant-go-on",
+        Kind::Hopeless,
+        "cant|can_not|cannot|cant_really|no_puedo ~1 go_on|keep_going|do_this_anymore|keep_doing_this|keep_living_like_this|keep_going_like_this|take_it_anymore|take_this_anymore|take_anymore|keep_living|live_like_this|handle_it_anymore|cope_anymore|do_it_anymore|continue|hold_on|seguir|mas !the|a|this|that|vacation|trip|stage|with|holiday|tour|tv|air|date|to|back|con|de|el|la|los",
+    ),
+    (
+        "cant-do-this",
+        Kind::Hopeless,
+        "cant|cannot|can_not do_this|take_it|take_this|handle_this|handle_it anymore? $",
+    ),
+    (
+        "ya-no-puedo",
+        Kind::Hopeless,
+        "ya? ~1 no ~1 puedo|aguanto|soporto ~1 mas|esto|la_vida|vivir_asi !con|de|el|la|los|las|este|esta",
+    ),
+    (
+        "tired-of-living",
+        Kind::Hopeless,
+        "tired|sick|exhausted|cansado|cansada|harto|harta ~1 of|de ~2 living|life|being_alive|existing|staying_alive|stay_alive|being_me|everything|it_all|vivir|la_vida|existir|estar_vivo|estar_viva|todo",
+    ),
+    (
+        "done-with-life",
+        Kind::Hopeless,
+        "done|finished|over ~1 with ~1 life|living|everything|it_all|this_life|existing",
+    ),
     ("im-done", Kind::Escalator, "@I ~1 so? ~1 done $"),
-    ("farewell", Kind::Escalator, "i_love_you_all|love_you_all|take_care_of_yourselves|tell_my_family_i_love_them|los_quiero_a_todos"),
-    ("give-up-on-life", Kind::Hopeless, "give_up|giving_up|gave_up|rendirme|me_rindo ~1 on|con ~1 life|living|everything|myself|it_all|la_vida|todo"),
-    ("hate-being-alive", Kind::Hopeless, "@I ~2 hate ~1 being_alive|living|existing|my_existence"),
+    (
+        "farewell",
+        Kind::Escalator,
+        "i_love_you_all|love_you_all|take_care_of_yourselves|tell_my_family_i_love_them|los_quiero_a_todos",
+    ),
+    (
+        "give-up-on-life",
+        Kind::Hopeless,
+        "give_up|giving_up|gave_up|rendirme|me_rindo ~1 on|con ~1 life|living|everything|myself|it_all|la_vida|todo",
+    ),
+    (
+        "hate-being-alive",
+        Kind::Hopeless,
+        "@I ~2 hate ~1 being_alive|living|existing|my_existence",
+    ),
     ("burden", Kind::Hopeless, "@I ~3 a|such_a|just_a ~1 burden"),
-    ("carga", Kind::Hopeless, "soy|siento_que_soy|me_siento ~1 una|un ~1 carga|estorbo"),
-    ("trapped", Kind::Hopeless, "@I ~2 feel|am|im ~1 so? ~1 trapped ~3 no_way_out|no_escape"),
+    (
+        "carga",
+        Kind::Hopeless,
+        "soy|siento_que_soy|me_siento ~1 una|un ~1 carga|estorbo",
+    ),
+    (
+        "trapped",
+        Kind::Hopeless,
+        "@I ~2 feel|am|im ~1 so? ~1 trapped ~3 no_way_out|no_escape",
+    ),
     // ---- elevated: self-harm ----
-    ("hurting-myself", Kind::SelfHarm, "@I ~4 cutting|cut|cuting|burning|burn|burned|burnt|hurting|hurt|harming|harm|hitting|hit|scratching|scratch|punching|punched|carving|starving ~1 myself|my_arms|my_arm|my_wrists|my_wrist|my_legs|my_thighs|my_skin|my_stomach !shaving|cooking|chopping|by_accident|accidentally|on|while|at|lifting|running|playing|slicing|with_paper|opening|falling|in_the|during"),
-    ("been-cutting", Kind::SelfHarm, "been|started|start|keep|kept|stop|stopped|quit|still ~2 cutting|self_harming|selfharming|harming_myself|hurting_myself|burning_myself !carbs|back|down|costs|sugar|ties|class|corners|hair|out|the|my_hair|wood|vegetables|onions|paper|grass|coupons|it|out|in|through|my_losses"),
-    ("cutting-again", Kind::SelfHarm, "cutting_again|cut_again|self_harmed_again|harmed_myself_again|relapsed_and_cut|relapsed_with_self_harm"),
-    ("urge", Kind::SelfHarm, "urge|urges|ganas ~2 to|de ~1 cut|self_harm|hurt_myself|harm_myself|burn_myself|cortarme|lastimarme|hacerme_dano"),
-    ("want-to-cut", Kind::SelfHarm, "want|wanna|need ~1 to ~1 cut_myself|self_harm|hurt_myself|harm_myself|cut $"),
-    ("used-to-cut", Kind::SelfHarm, "used_to|use_to|solia ~1 cut|self_harm|hurt_myself|burn_myself|harm_myself|cortarme|lastimarme"),
-    ("es-cortando", Kind::SelfHarm, "me ~3 cortando|lastimando|autolesionando|quemando|golpeando !el|la|las|los|un|una|con"),
-    ("quiero-desaparecer", Kind::Passive, "quiero|quisiera|me_gustaria ~2 desaparecer|no_existir|dejar_de_existir !de|del|por|un|una|unos|unas"),
-    ("nothing-left", Kind::Hopeless, "nothing|nada ~1 left|queda ~1 for_me|to_live_for|to_lose|para_mi|por_que_vivir"),
-    ("scars", Kind::SelfHarm, "scars|cicatrices ~2 from|de ~1 cutting|self_harm|self_harming|hurting_myself|cortarme"),
-    ("since-last-cut", Kind::SelfHarm, "since ~1 i ~1 last ~1 cut|self_harmed|hurt_myself|harmed_myself"),
-    ("es-self-harm", Kind::SelfHarm, "me ~1 corto|lastimo|hago_dano|quemo|golpeo|autolesiono|rasguno !el|la|los|las|un|una|con_el|con_la|cocinando|el_pelo|las_unas"),
-    ("self-harm-words", Kind::Generic, "self_harm|selfharm|self_harming|self_harmed|self_injury|self_injure|sh_again|autolesion|autolesiones|autolesiono|autolesionarme|autolesione|cortarme|lastimarme"),
-    ("suicidal-thoughts", Kind::Generic, "suicidal_thoughts|suicidal_ideation|thoughts_of_suicide|thoughts_about_suicide|dark_thoughts|thinking_about_suicide|think_about_suicide|thought_about_suicide|thinking_of_suicide|pienso_en_el_suicidio|pensamientos_suicidas|ideas_suicidas|pensado_en_el_suicidio|pensando_en_el_suicidio"),
-    ("attempt-history", Kind::Generic, "attempted|tried ~1 suicide|to_kill_myself|to_end_my_life|to_take_my_life"),
-    ("attempt-noun", Kind::Generic, "suicide_attempt|my_attempt|my_last_attempt|my_suicide_attempt|intento_de_suicidio|intente_suicidarme|intente_matarme"),
-    ("suicide-word", Kind::Generic, "suicide|suicidal|suicidio|suicida"),
+    (
+        "hurting-myself",
+        Kind::SelfHarm,
+        "@I ~4 cutting|cut|cuting|burning|burn|burned|burnt|hurting|hurt|harming|harm|hitting|hit|scratching|scratch|punching|punched|carving|starving ~1 myself|my_arms|my_arm|my_wrists|my_wrist|my_legs|my_thighs|my_skin|my_stomach !shaving|cooking|chopping|by_accident|accidentally|on|while|at|lifting|running|playing|slicing|with_paper|opening|falling|in_the|during",
+    ),
+    (
+        "been-cutting",
+        Kind::SelfHarm,
+        "been|started|start|keep|kept|stop|stopped|quit|still ~2 cutting|self_harming|selfharming|harming_myself|hurting_myself|burning_myself !carbs|back|down|costs|sugar|ties|class|corners|hair|out|the|my_hair|wood|vegetables|onions|paper|grass|coupons|it|out|in|through|my_losses",
+    ),
+    (
+        "cutting-again",
+        Kind::SelfHarm,
+        "cutting_again|cut_again|self_harmed_again|harmed_myself_again|relapsed_and_cut|relapsed_with_self_harm",
+    ),
+    (
+        "urge",
+        Kind::SelfHarm,
+        "urge|urges|ganas ~2 to|de ~1 cut|self_harm|hurt_myself|harm_myself|burn_myself|cortarme|lastimarme|hacerme_dano",
+    ),
+    (
+        "want-to-cut",
+        Kind::SelfHarm,
+        "want|wanna|need ~1 to ~1 cut_myself|self_harm|hurt_myself|harm_myself|cut $",
+    ),
+    (
+        "used-to-cut",
+        Kind::SelfHarm,
+        "used_to|use_to|solia ~1 cut|self_harm|hurt_myself|burn_myself|harm_myself|cortarme|lastimarme",
+    ),
+    (
+        "es-cortando",
+        Kind::SelfHarm,
+        "me ~3 cortando|lastimando|autolesionando|quemando|golpeando !el|la|las|los|un|una|con",
+    ),
+    (
+        "quiero-desaparecer",
+        Kind::Passive,
+        "quiero|quisiera|me_gustaria ~2 desaparecer|no_existir|dejar_de_existir !de|del|por|un|una|unos|unas",
+    ),
+    (
+        "nothing-left",
+        Kind::Hopeless,
+        "nothing|nada ~1 left|queda ~1 for_me|to_live_for|to_lose|para_mi|por_que_vivir",
+    ),
+    (
+        "scars",
+        Kind::SelfHarm,
+        "scars|cicatrices ~2 from|de ~1 cutting|self_harm|self_harming|hurting_myself|cortarme",
+    ),
+    (
+        "since-last-cut",
+        Kind::SelfHarm,
+        "since ~1 i ~1 last ~1 cut|self_harmed|hurt_myself|harmed_myself",
+    ),
+    (
+        "es-self-harm",
+        Kind::SelfHarm,
+        "me ~1 corto|lastimo|hago_dano|quemo|golpeo|autolesiono|rasguno !el|la|los|las|un|una|con_el|con_la|cocinando|el_pelo|las_unas",
+    ),
+    (
+        "self-harm-words",
+        Kind::Generic,
+        "self_harm|selfharm|self_harming|self_harmed|self_injury|self_injure|sh_again|autolesion|autolesiones|autolesiono|autolesionarme|autolesione|cortarme|lastimarme",
+    ),
+    (
+        "suicidal-thoughts",
+        Kind::Generic,
+        "suicidal_thoughts|suicidal_ideation|thoughts_of_suicide|thoughts_about_suicide|dark_thoughts|thinking_about_suicide|think_about_suicide|thought_about_suicide|thinking_of_suicide|pienso_en_el_suicidio|pensamientos_suicidas|ideas_suicidas|pensado_en_el_suicidio|pensando_en_el_suicidio",
+    ),
+    (
+        "attempt-history",
+        Kind::Generic,
+        "attempted|tried ~1 suicide|to_kill_myself|to_end_my_life|to_take_my_life",
+    ),
+    (
+        "attempt-noun",
+        Kind::Generic,
+        "suicide_attempt|my_attempt|my_last_attempt|my_suicide_attempt|intento_de_suicidio|intente_suicidarme|intente_matarme",
+    ),
+    (
+        "suicide-word",
+        Kind::Generic,
+        "suicide|suicidal|suicidio|suicida",
+    ),
     // ---- escalators: weak alone, decisive with any other risk ----
-    ("goodbye", Kind::Escalator, "this_is_goodbye|this_is_my_goodbye|goodbye_forever|goodbye_everyone|goodbye_world|goodbye_cruel_world|final_goodbye|last_goodbye|my_last_message|sorry_for_everything|said_my_goodbyes|saying_my_goodbyes|said_goodbye_to_everyone|adios_a_todos|adios_para_siempre|esto_es_un_adios|perdon_por_todo"),
-    ("decision", Kind::Escalator, "made_my_decision|made_up_my_mind|ive_decided|my_mind_is_made_up|ya_lo_decidi|ya_tome_la_decision"),
-    ("wont-be-here", Kind::Escalator, "wont|will_not|not_going_to ~1 be ~1 here|around|alive ~1 tomorrow|much_longer|by_morning|for_long|anymore"),
-    ("not-alive-tomorrow", Kind::Passive, "not|dont|wont|never ~4 be_alive|be_here|be_around|make_it|see|live_to_see|survive ~2 tomorrow|by_tomorrow|next_week|the_morning|much_longer|another_day|christmas|my_birthday|the_weekend"),
-    ("ready-everything", Kind::Escalator, "got_everything_i_need|have_everything_i_need|everything_is_ready|its_all_ready|all_set_up|tengo_todo_listo|ya_tengo_todo"),
-    ("go-through-with-it", Kind::Escalator, "going_to|gonna|about_to|will|finally|voy_a|ready_to ~2 do_it|go_through_with_it|hacerlo $"),
-    ("letters-to-everyone", Kind::Escalator, "wrote|written|writing|left|escribi ~2 letters|notes|letter|note|cartas|carta ~1 to|for|para ~1 everyone|my_family|my_parents|my_kids|everybody|todos|mi_familia"),
-    ("no-longer-a-burden", Kind::Escalator, "wont_be_a_burden|not_be_a_burden|no_longer_be_a_burden|wont_bother_anyone|wont_have_to_deal_with_me|ya_no_sere_una_carga|no_molestare_mas"),
-    ("only-way-out", Kind::Escalator, "only_option|only_way_out|only_choice|no_other_way|no_other_option|only_solution|unica_salida|unica_opcion|unica_solucion"),
-    ("blood", Kind::Escalator, "lot_of_blood|so_much_blood|blood_everywhere|mucha_sangre|sangre_por_todas_partes"),
-    ("tonight", Kind::Escalator, "tonight_is_the_night|today_is_the_day|its_time|esta_noche|hoy_es_el_dia|tonight"),
-    ("have-means", Kind::Escalator, "@I ~2 have|got|bought|ve_got|tengo|compre ~2 the|a|my|enough|some|las|la|una|un? ~1 @MEANS"),
-    ("have-plan", Kind::Escalator, "@I ~2 have|ve_got|made|tengo|hice ~1 a|un ~1 plan !for|to_study|to_get|with|para|de_estudio"),
-    ("at-height", Kind::Escalator, "im|i_am|standing|sitting|here|estoy|sentado|sentada|parado|parada ~2 on|at|en ~1 the|a|el|la ~3 @PLACE"),
-    ("bleeding", Kind::Escalator, "cant|wont|doesnt|not|no ~2 stop ~1 the? bleeding|para_de_sangrar|deja_de_sangrar|bleeding_a_lot|bleeding_badly|bleeding_heavily|sangrando_mucho"),
+    (
+        "goodbye",
+        Kind::Escalator,
+        "this_is_goodbye|this_is_my_goodbye|goodbye_forever|goodbye_everyone|goodbye_world|goodbye_cruel_world|final_goodbye|last_goodbye|my_last_message|sorry_for_everything|said_my_goodbyes|saying_my_goodbyes|said_goodbye_to_everyone|adios_a_todos|adios_para_siempre|esto_es_un_adios|perdon_por_todo",
+    ),
+    (
+        "decision",
+        Kind::Escalator,
+        "made_my_decision|made_up_my_mind|ive_decided|my_mind_is_made_up|ya_lo_decidi|ya_tome_la_decision",
+    ),
+    (
+        "wont-be-here",
+        Kind::Escalator,
+        "wont|will_not|not_going_to ~1 be ~1 here|around|alive ~1 tomorrow|much_longer|by_morning|for_long|anymore",
+    ),
+    (
+        "not-alive-tomorrow",
+        Kind::Passive,
+        "not|dont|wont|never ~4 be_alive|be_here|be_around|make_it|see|live_to_see|survive ~2 tomorrow|by_tomorrow|next_week|the_morning|much_longer|another_day|christmas|my_birthday|the_weekend",
+    ),
+    (
+        "ready-everything",
+        Kind::Escalator,
+        "got_everything_i_need|have_everything_i_need|everything_is_ready|its_all_ready|all_set_up|tengo_todo_listo|ya_tengo_todo",
+    ),
+    (
+        "go-through-with-it",
+        Kind::Escalator,
+        "going_to|gonna|about_to|will|finally|voy_a|ready_to ~2 do_it|go_through_with_it|hacerlo $",
+    ),
+    (
+        "letters-to-everyone",
+        Kind::Escalator,
+        "wrote|written|writing|left|escribi ~2 letters|notes|letter|note|cartas|carta ~1 to|for|para ~1 everyone|my_family|my_parents|my_kids|everybody|todos|mi_familia",
+    ),
+    (
+        "no-longer-a-burden",
+        Kind::Escalator,
+        "wont_be_a_burden|not_be_a_burden|no_longer_be_a_burden|wont_bother_anyone|wont_have_to_deal_with_me|ya_no_sere_una_carga|no_molestare_mas",
+    ),
+    (
+        "only-way-out",
+        Kind::Escalator,
+        "only_option|only_way_out|only_choice|no_other_way|no_other_option|only_solution|unica_salida|unica_opcion|unica_solucion",
+    ),
+    (
+        "blood",
+        Kind::Escalator,
+        "lot_of_blood|so_much_blood|blood_everywhere|mucha_sangre|sangre_por_todas_partes",
+    ),
+    (
+        "tonight",
+        Kind::Escalator,
+        "tonight_is_the_night|tonights_the_night|today_is_the_day|its_time|esta_noche|hoy_es_el_dia|tonight",
+    ),
+    (
+        "have-means",
+        Kind::Escalator,
+        "@I ~2 have|got|bought|ve_got|tengo|compre ~2 the|a|my|enough|some|las|la|una|un? ~1 @MEANS",
+    ),
+    (
+        "have-plan",
+        Kind::Escalator,
+        "@I ~2 have|ve_got|made|tengo|hice ~1 a|un ~1 plan !for|to_study|to_get|with|para|de_estudio",
+    ),
+    (
+        "on-the-edge",
+        Kind::Passive,
+        "@I ~2 on|at|en ~1 the|el|la ~1 edge|ledge|railing|borde|cornisa|baranda ~1 of|del|de_la? ~2 @PLACE|building|roof|edificio|techo",
+    ),
+    (
+        "at-height",
+        Kind::Escalator,
+        "im|i_am|standing|sitting|here|estoy|sentado|sentada|parado|parada ~2 on|at|en ~1 the|a|el|la ~3 @PLACE",
+    ),
+    (
+        "bleeding",
+        Kind::Escalator,
+        "cant|wont|doesnt|not|no ~2 stop ~1 the? bleeding|para_de_sangrar|deja_de_sangrar|bleeding_a_lot|bleeding_badly|bleeding_heavily|sangrando_mucho",
+    ),
     // ---- exclusions: idioms and benign uses ----
-    ("x-nearly", Kind::Exclusion, "nearly|almost|basically|practically|casi ~1 killed_myself|kill_myself|died|die|killing_myself|me_mato|me_muero"),
-    ("x-die-of", Kind::Exclusion, "die|died|dying|dead|muero|muriendo|muerto|muerta ~1 of|from|de ~1 embarrassment|laughter|laughing|boredom|shame|cringe|cuteness|happiness|heat|thirst|hunger|risa|hambre|sueno|ganas|frio|calor|verguenza|aburrimiento|cansancio|miedo"),
-    ("x-dying-to", Kind::Exclusion, "dying|die|muero ~1 to|por ~1 see|try|know|go|meet|get|hear|watch|read|eat|verte|ir|saber|conocer"),
+    (
+        "x-nearly",
+        Kind::Exclusion,
+        "nearly|almost|basically|practically|casi ~1 killed_myself|kill_myself|died|die|killing_myself|me_mato|me_muero",
+    ),
+    (
+        "x-die-of",
+        Kind::Exclusion,
+        "die|died|dying|dead|muero|muriendo|muerto|muerta ~1 of|from|de ~1 embarrassment|laughter|laughing|boredom|shame|cringe|cuteness|happiness|heat|thirst|hunger|risa|hambre|sueno|ganas|frio|calor|verguenza|aburrimiento|cansancio|miedo",
+    ),
+    (
+        "x-dying-to",
+        Kind::Exclusion,
+        "dying|die|muero ~1 to|por ~1 see|try|know|go|meet|get|hear|watch|read|eat|verte|ir|saber|conocer",
+    ),
     ("x-die-for", Kind::Exclusion, "die_for|to_die_for|kill_for"),
-    ("x-suicide-compound", Kind::Exclusion, "suicide ~1 squad|mission|missions|doors|door|run|runs|sprint|sprints|drills|drill|blonde|prevention|awareness|hotline|helpline|rates|rate|statistics|research|bomber|bombing"),
-    ("x-compound-suicide", Kind::Exclusion, "career|social|political|commercial|financial|electoral|professional|fashion ~1 suicide"),
-    ("x-by-suicide", Kind::Exclusion, "died_by_suicide|death_by_suicide|died_of_suicide|lost_to_suicide|murio_por_suicidio|se_suicido"),
-    ("x-hopeless-romantic", Kind::Exclusion, "hopeless_romantic|hopelessly"),
-    ("x-panic", Kind::Exclusion, "feel|felt|feels|feeling|thought|think|like|sure|siento|senti|pense ~2 im|i_am|i_was|i|id|que|que_me ~1 going_to|gonna|about_to|was_going_to|would|will|iba_a|voy_a ~1 die|pass_out|faint|have_a_heart_attack|morir|desmayar"),
-    ("x-es-mata", Kind::Exclusion, "me_mata|me_esta_matando|me_va_a_matar|matar_el_tiempo|me_muero_de|me_muero_por"),
+    (
+        "x-suicide-compound",
+        Kind::Exclusion,
+        "suicide ~1 squad|mission|missions|doors|door|run|runs|sprint|sprints|drills|drill|blonde|prevention|awareness|hotline|helpline|rates|rate|statistics|research|bomber|bombing",
+    ),
+    (
+        "x-compound-suicide",
+        Kind::Exclusion,
+        "career|social|political|commercial|financial|electoral|professional|fashion ~1 suicide",
+    ),
+    (
+        "x-by-suicide",
+        Kind::Exclusion,
+        "died_by_suicide|death_by_suicide|died_of_suicide|lost_to_suicide|murio_por_suicidio|se_suicido",
+    ),
+    (
+        "x-hopeless-romantic",
+        Kind::Exclusion,
+        "hopeless_romantic|hopelessly",
+    ),
+    (
+        "x-panic",
+        Kind::Exclusion,
+        "feel|felt|feels|feeling|thought|think|like|sure|siento|senti|pense ~2 im|i_am|i_was|i|id|que|que_me ~1 going_to|gonna|about_to|was_going_to|would|will|iba_a|voy_a ~1 die|pass_out|faint|have_a_heart_attack|morir|desmayar",
+    ),
+    (
+        "x-es-mata",
+        Kind::Exclusion,
+        "me_mata|me_esta_matando|me_va_a_matar|matar_el_tiempo|me_muero_de|me_muero_por",
+    ),
 ];
