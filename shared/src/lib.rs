@@ -5,6 +5,7 @@
 //! - [`store`]: the DynamoDB single-table adapter (keys live in [`store::keys`]).
 //! - [`auth`]: who is calling, from API Gateway's claims or a verified bearer token.
 //! - [`http`]: problem+json errors, extractors, pagination, idempotency, common layers.
+//! - [`llm`]: the OpenAI-compatible model client.
 //! - [`outbound`]: the outbound HTTP client, built on first use.
 //! - [`safety`]: the crisis screen and crisis resources.
 //! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod llm;
 pub mod outbound;
 pub mod safety;
 pub mod secrets;

@@ -93,6 +93,7 @@ async fn a_retry_while_the_first_request_is_in_flight_is_409() {
         request_hash: request_hash("POST /v1/moods", &body),
         response: None,
         now: jiff::Timestamp::now(),
+        conversation: None,
     };
     app.api
         .context

@@ -13,6 +13,7 @@ fn write(user: &UserId, key: &str, now: jiff::Timestamp) -> IdempotentWrite {
         request_hash: "hash".into(),
         response: None,
         now,
+        conversation: None,
     }
 }
 

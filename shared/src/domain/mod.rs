@@ -3,6 +3,7 @@
 //! Types here are parsed, not validated: a `MoodScore` or a `UserId` cannot exist with an
 //! invalid value, so code that holds one needs no further checks.
 
+pub mod chat;
 pub mod ids;
 pub mod mood;
 pub mod summary;

@@ -145,6 +145,7 @@ pub fn completed_write(
         request_hash,
         response: Some(response),
         now,
+        conversation: None,
     }
 }
 

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -69,6 +68,8 @@ struct RecordItem {
     created_at: Timestamp,
     /// Epoch seconds: the table's TTL attribute.
     expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversation_id: Option<String>,
 }
 
 /// An idempotency record to write together with an entity.
@@ -84,6 +85,8 @@ pub struct IdempotentWrite {
     pub response: Option<StoredResponse>,
     /// The time of the request.
     pub now: Timestamp,
+    /// The conversation the request belongs to, if any (so deleting it deletes the record).
+    pub conversation: Option<String>,
 }
 
 impl IdempotentWrite {
@@ -102,7 +105,17 @@ impl IdempotentWrite {
             response: self.response.clone(),
             created_at: self.now,
             expires_at: expires.as_second(),
+            conversation_id: self.conversation.clone(),
         })?)
+    }
+
+    /// An unconditional put of this record: completes an in-flight record.
+    pub fn overwrite(&self, table: &str) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(self.item()?))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     /// The conditional put of this record: it succeeds only if the key is unused or expired.
@@ -166,39 +179,27 @@ impl Store {
         items: Vec<TransactWriteItem>,
         idempotency_index: usize,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        let error = match result {
-            Ok(_) => return Ok(()),
-            Err(error) => error,
-        };
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-            error.as_service_error()
-        {
-            let codes: Vec<&str> = cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().unwrap_or("None"))
-                .collect();
-            if codes.get(idempotency_index) == Some(&"ConditionalCheckFailed") {
-                return Err(StoreError::ConditionFailed);
+        match self.transact_items(items).await {
+            Ok(()) => Ok(()),
+            Err(super::chat::TransactFailure::Cancelled(codes)) => {
+                if codes.get(idempotency_index).map(String::as_str)
+                    == Some("ConditionalCheckFailed")
+                {
+                    Err(StoreError::ConditionFailed)
+                } else if codes
+                    .iter()
+                    .any(|c| c == "TransactionConflict" || c == "ThrottlingError")
+                {
+                    Err(StoreError::Throttled(codes.join(",")))
+                } else {
+                    Err(StoreError::Backend(format!(
+                        "transaction cancelled: {}",
+                        codes.join(",")
+                    )))
+                }
             }
-            if codes
-                .iter()
-                .any(|c| *c == "TransactionConflict" || *c == "ThrottlingError")
-            {
-                return Err(StoreError::Throttled(codes.join(",")));
-            }
-            return Err(StoreError::Backend(format!(
-                "transaction cancelled: {}",
-                codes.join(",")
-            )));
+            Err(super::chat::TransactFailure::Store(error)) => Err(error),
         }
-        Err(StoreError::from_sdk(error))
     }
 
     /// Marks `key` as in flight for a request that answers later. `ConditionFailed` means the

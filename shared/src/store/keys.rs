@@ -4,6 +4,15 @@
 //! |---|---|---|
 //! | mood entry | `USER#<sub>` | `MOOD#<ulid>` (the ULID's time is `recorded_at`) |
 //! | idempotency record | `USER#<sub>` | `IDEMP#<key>` |
+//! | conversation | `USER#<sub>` | `CONV#<conv>#META` (+ `GSI1PK` = `USER#<sub>`, `GSI1SK` = `ACTIVE#<last message time>#<conv>`) |
+//! | chat message | `USER#<sub>` | `CONV#<conv>#<msg ulid>` (sorts before `#META`: ULIDs start with 0–7) |
+//! | risk state | `USER#<sub>` | `SAFETY` |
+//! | message quota | `USER#<sub>` | `QUOTA#<yyyy-mm-ddThh>` (TTL) |
+//! | crisis referral counter | `STATS#REFERRALS` | `DAY#<yyyy-mm-dd>` (no user id, no text) |
+//!
+//! A conversation and all its messages share the prefix `CONV#<conv>#`: one descending
+//! `Query` returns the conversation and its latest messages together (the chat turn's first
+//! round trip), and deleting a conversation is one range.
 //!
 //! Each item also carries an `entity` attribute naming its type, so a console reader (or a
 //! future export) can tell items apart without parsing keys.
@@ -23,8 +32,25 @@ pub const ENTITY: &str = "entity";
 /// The TTL attribute (epoch seconds); DynamoDB deletes items some time after it passes.
 pub const EXPIRES_AT: &str = "expires_at";
 
+/// The index listing conversations by last activity.
+pub const BY_ACTIVITY: super::page::IndexKeys = super::page::IndexKeys {
+    name: "ByActivity",
+    pk: "GSI1PK",
+    sk: "GSI1SK",
+};
+
 /// The item types, as stored in [`ENTITY`].
 pub mod entity {
+    /// A conversation.
+    pub const CONVERSATION: &str = "conversation";
+    /// A chat message.
+    pub const MESSAGE: &str = "message";
+    /// A user's risk state.
+    pub const SAFETY: &str = "safety";
+    /// A message quota window.
+    pub const QUOTA: &str = "quota";
+    /// An anonymous daily counter.
+    pub const COUNTER: &str = "counter";
     /// A mood entry.
     pub const MOOD: &str = "mood";
     /// An idempotency record.
@@ -53,6 +79,74 @@ pub fn mood_sk_range(from: Option<Timestamp>, to: Option<Timestamp>) -> (String,
         |t| mood_sk(EntryId::max_at(t)),
     );
     (low, high)
+}
+
+/// The sort key of a conversation.
+pub fn conversation_sk(id: EntryId) -> String {
+    format!("CONV#{id}#META")
+}
+
+/// The sort key of a message of conversation `conversation`.
+pub fn message_sk(conversation: EntryId, id: EntryId) -> String {
+    format!("CONV#{conversation}#{id}")
+}
+
+/// The sort-key range of a conversation's messages created between `from` and `to`.
+pub fn message_sk_range(
+    conversation: EntryId,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> (String, String) {
+    let low = from.map_or_else(
+        || format!("CONV#{conversation}#0"),
+        |t| message_sk(conversation, EntryId::min_at(t)),
+    );
+    let high = to.map_or_else(
+        || format!("CONV#{conversation}#7~"),
+        |t| message_sk(conversation, EntryId::max_at(t)),
+    );
+    (low, high)
+}
+
+/// The range holding a conversation *and* its messages: messages ascending, then `#META`.
+pub fn conversation_range(conversation: EntryId) -> (String, String) {
+    (
+        format!("CONV#{conversation}#0"),
+        conversation_sk(conversation),
+    )
+}
+
+/// The activity-index sort key of a conversation last active at `at`.
+pub fn activity_sk(at: Timestamp, conversation: EntryId) -> String {
+    format!("ACTIVE#{}#{conversation}", EntryId::max_at(at))
+}
+
+/// The activity-index range of every conversation.
+pub fn activity_range() -> (String, String) {
+    ("ACTIVE#".to_owned(), "ACTIVE#~".to_owned())
+}
+
+/// The sort key of the user's risk state.
+pub const SAFETY_SK: &str = "SAFETY";
+
+/// The sort key of the quota window holding `at` (one per hour).
+pub fn quota_sk(at: Timestamp) -> String {
+    let hour = at.as_second().div_euclid(3600);
+    format!("QUOTA#{hour}")
+}
+
+/// The partition of the anonymous referral counters.
+pub const REFERRALS_PK: &str = "STATS#REFERRALS";
+
+/// The sort key of the referral counter of the UTC day holding `at`.
+pub fn referral_day_sk(at: Timestamp) -> String {
+    let day = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    format!("DAY#{day}")
+}
+
+/// The prefix range of a user's idempotency records.
+pub fn idempotency_range() -> (String, String) {
+    ("IDEMP#".to_owned(), "IDEMP#~".to_owned())
 }
 
 /// An idempotency record's sort key.
@@ -88,5 +182,27 @@ mod tests {
         let (low, high) = mood_sk_range(None, None);
         assert!(low <= sk && sk <= high);
         assert!(idempotency_sk("k") > high || idempotency_sk("k") < low);
+    }
+
+    #[test]
+    fn a_conversations_messages_sort_before_it_and_inside_its_range() {
+        let at: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let conversation = EntryId::new_at(at);
+        let message = message_sk(conversation, EntryId::new_at(at));
+        let (low, high) = conversation_range(conversation);
+        assert!(low <= message && message < conversation_sk(conversation));
+        assert_eq!(high, conversation_sk(conversation));
+        let (low, high) = message_sk_range(conversation, None, None);
+        assert!(low <= message && message <= high);
+        assert!(conversation_sk(conversation) > high);
+        let other = message_sk(
+            EntryId::new_at(at + jiff::SignedDuration::from_secs(1)),
+            EntryId::new_at(at),
+        );
+        assert!(!(low <= other && other <= high));
+        assert!(
+            activity_sk(at, conversation)
+                < activity_sk(at + jiff::SignedDuration::from_millis(1), conversation)
+        );
     }
 }

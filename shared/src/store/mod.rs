@@ -5,6 +5,7 @@
 //! with serde_dynamo. Errors keep their meaning ([`StoreError::ConditionFailed`] is not an
 //! outage), so handlers can answer 404/409/412 rather than 500.
 
+pub mod chat;
 pub mod idempotency;
 pub mod keys;
 pub mod moods;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::keys::PK;
+use super::keys::{PK, SK};
 use super::{Item, Store, StoreError, s};
 
 /// Where the next page starts: the sort key of the last item returned. The partition key is
@@ -29,10 +29,14 @@ impl Cursor {
         Some(Self(map))
     }
 
-    fn into_start_key(self, pk: &str) -> HashMap<String, AttributeValue> {
+    fn into_start_key(self, pk: &str, index: Option<IndexKeys>) -> HashMap<String, AttributeValue> {
         let mut key: HashMap<String, AttributeValue> =
             self.0.into_iter().map(|(k, v)| (k, s(v))).collect();
         key.insert(PK.to_owned(), s(pk));
+        if let Some(index) = index {
+            // Our indexes partition by the same user key, so it is never in a cursor either.
+            key.insert(index.pk.to_owned(), s(pk));
+        }
         key
     }
 }
@@ -46,11 +50,24 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
+/// A global secondary index whose partition key holds the same user key as `PK`.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexKeys {
+    /// The index name.
+    pub name: &'static str,
+    /// Its partition key attribute.
+    pub pk: &'static str,
+    /// Its sort key attribute.
+    pub sk: &'static str,
+}
+
 /// A `Query` over one user's partition.
 #[derive(Debug, Clone)]
 pub struct PartitionQuery {
     /// The partition key value.
     pub pk: String,
+    /// Query this index instead of the table; `sk_between` then bounds the index sort key.
+    pub index: Option<IndexKeys>,
     /// Inclusive sort-key bounds.
     pub sk_between: (String, String),
     /// Newest (highest sort key) first when false.
@@ -73,6 +90,7 @@ impl PartitionQuery {
     pub fn new(pk: String, sk_between: (String, String)) -> Self {
         Self {
             pk,
+            index: None,
             sk_between,
             ascending: true,
             filter: None,
@@ -92,7 +110,11 @@ impl Store {
         start: Option<Cursor>,
     ) -> Result<Page<Item>, StoreError> {
         let mut items: Vec<Item> = Vec::with_capacity(limit + 1);
-        let mut start_key = start.map(|c| c.into_start_key(&query.pk));
+        let mut start_key = start.map(|c| c.into_start_key(&query.pk, query.index));
+        let key_attrs: Vec<&str> = match query.index {
+            Some(index) => vec![PK, SK, index.pk, index.sk],
+            None => vec![PK, SK],
+        };
         for _ in 0..MAX_ROUND_TRIPS {
             let want = limit + 1 - items.len();
             let out = self.query_once(query, want, start_key.take()).await?;
@@ -104,11 +126,11 @@ impl Store {
         }
         if items.len() > limit {
             items.truncate(limit);
-            let next = items.last().and_then(|i| Cursor::from_item(i, &[PK, "SK"]));
+            let next = items.last().and_then(|i| Cursor::from_item(i, &key_attrs));
             return Ok(Page { items, next });
         }
         // Out of round trips with the page not full: continue from where reading stopped.
-        let next = start_key.and_then(|k| Cursor::from_item(&k, &[PK, "SK"]));
+        let next = start_key.and_then(|k| Cursor::from_item(&k, &key_attrs));
         Ok(Page { items, next })
     }
 
@@ -142,11 +164,18 @@ impl Store {
         values.insert(":pk".to_owned(), s(&query.pk));
         values.insert(":lo".to_owned(), s(&query.sk_between.0));
         values.insert(":hi".to_owned(), s(&query.sk_between.1));
+        let condition = match query.index {
+            Some(index) => format!("{} = :pk AND {} BETWEEN :lo AND :hi", index.pk, index.sk),
+            None => "PK = :pk AND SK BETWEEN :lo AND :hi".to_owned(),
+        };
         let mut request = self
             .client()
             .query()
             .table_name(self.table())
-            .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
+            .set_index_name(query.index.map(|i| i.name.to_owned()))
+            // Reads of the table see every acknowledged write; indexes cannot offer that.
+            .consistent_read(query.index.is_none())
+            .key_condition_expression(condition)
             .set_expression_attribute_values(Some(values))
             .set_filter_expression(query.filter.clone())
             .set_projection_expression(query.projection.clone())

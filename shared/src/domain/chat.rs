@@ -1,0 +1,230 @@
+//! Conversations and their messages.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::text::check_text;
+use super::{EntryId, FieldError};
+use crate::safety::Level;
+
+/// The longest user message, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 4_000;
+/// The longest conversation title, in characters.
+pub const TITLE_MAX_CHARS: usize = 100;
+
+/// What a user writes to the bot: 1 to [`MESSAGE_MAX_CHARS`] characters, not blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageText(String);
+
+impl MessageText {
+    /// Checks a message.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        if raw.trim().is_empty() {
+            return Err(FieldError::new(field, "must not be empty"));
+        }
+        check_text(field, raw, MESSAGE_MAX_CHARS)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A conversation title: 1 to [`TITLE_MAX_CHARS`] characters, trimmed.
+pub fn parse_title(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
+    let trimmed = raw.trim();
+    check_text(field, trimmed, TITLE_MAX_CHARS)?;
+    if trimmed.contains(['\n', '\r']) {
+        return Err(FieldError::new(field, "must be a single line"));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    /// Accepts two ASCII letters, any case.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        if raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(Self(raw.to_ascii_uppercase()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be a two-letter ISO 3166-1 country code, e.g. US or ES",
+            ))
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The person.
+    User,
+    /// Therabot.
+    Assistant,
+}
+
+impl Role {
+    /// The role as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
+/// What kind of assistant message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// An ordinary turn.
+    Message,
+    /// "Therabot is an AI…", at the start of every conversation.
+    Disclosure,
+    /// The same, repeated after long use.
+    Reminder,
+    /// A gentle check-in opening a conversation after recent risk.
+    CheckIn,
+    /// The crisis protocol reply.
+    CrisisProtocol,
+}
+
+/// A stored conversation.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// Its id.
+    pub id: EntryId,
+    /// An optional title.
+    pub title: Option<String>,
+    /// The user's country, for crisis resources.
+    pub country: Option<CountryCode>,
+    /// `en` or `es`: the language of fixed texts (disclosure, protocol).
+    pub language: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When its last message was written.
+    pub last_message_at: Timestamp,
+    /// How many messages it holds.
+    pub message_count: u64,
+    /// When the AI disclosure was last shown.
+    pub disclosed_at: Timestamp,
+}
+
+/// A stored message.
+#[derive(Debug, Clone)]
+pub struct ChatMessage {
+    /// Its id (its time part is `created_at`).
+    pub id: EntryId,
+    /// Its conversation.
+    pub conversation_id: EntryId,
+    /// Who wrote it.
+    pub role: Role,
+    /// For assistant messages, what kind.
+    pub kind: MessageKind,
+    /// The text.
+    pub text: String,
+    /// When it was written.
+    pub created_at: Timestamp,
+    /// For user messages, the crisis screen's level.
+    pub safety_level: Option<Level>,
+    /// For user messages, the screen version.
+    pub screen_version: Option<String>,
+    /// For assistant messages, what produced it: `model:<name>`, `fallback`,
+    /// `crisis_protocol` or `system`.
+    pub responder: Option<String>,
+    /// For model replies, the system prompt version.
+    pub prompt_version: Option<String>,
+}
+
+impl ChatMessage {
+    /// A user message written `at`.
+    pub fn user(
+        conversation_id: EntryId,
+        text: &MessageText,
+        at: Timestamp,
+        level: Level,
+        screen_version: &str,
+    ) -> Self {
+        Self {
+            id: EntryId::new_at(at),
+            conversation_id,
+            role: Role::User,
+            kind: MessageKind::Message,
+            text: text.as_str().to_owned(),
+            created_at: at,
+            safety_level: Some(level),
+            screen_version: Some(screen_version.to_owned()),
+            responder: None,
+            prompt_version: None,
+        }
+    }
+
+    /// An assistant message written `at`.
+    pub fn assistant(
+        conversation_id: EntryId,
+        kind: MessageKind,
+        text: String,
+        at: Timestamp,
+        responder: &str,
+        prompt_version: Option<&str>,
+    ) -> Self {
+        Self {
+            id: EntryId::new_at(at),
+            conversation_id,
+            role: Role::Assistant,
+            kind,
+            text,
+            created_at: at,
+            safety_level: None,
+            screen_version: None,
+            responder: Some(responder.to_owned()),
+            prompt_version: prompt_version.map(str::to_owned),
+        }
+    }
+}
+
+/// Lower-cased, accent-free text for case- and accent-insensitive search.
+pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_must_be_non_blank_and_at_most_4000_characters() {
+        assert!(MessageText::parse("text", "  \n ").is_err());
+        assert!(MessageText::parse("text", &"a".repeat(4001)).is_err());
+        assert!(MessageText::parse("text", &"ñ".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn countries_are_two_letters_upper_cased() {
+        assert_eq!(CountryCode::parse("c", "es").unwrap().as_str(), "ES");
+        assert!(CountryCode::parse("c", "ESP").is_err());
+        assert!(CountryCode::parse("c", "1A").is_err());
+    }
+
+    #[test]
+    fn search_folding_ignores_case_and_accents() {
+        assert_eq!(fold_for_search("Ánimo MAÑANA"), "animo manana");
+    }
+}

@@ -1,0 +1,241 @@
+//! An OpenAI-compatible chat-completions client (any server that speaks `POST
+//! {base}/chat/completions`), with hard time limits well inside API Gateway's 30 seconds and
+//! at most one retry, on 429 or 5xx, when there is time for it.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::outbound::OutboundHttp;
+
+/// Where the model is and how to call it.
+#[derive(Debug, Clone)]
+pub struct ModelConfig {
+    /// Base URL up to (not including) `/chat/completions`, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    /// The model name sent in every request.
+    pub model: String,
+    /// The whole budget for one reply, retry included.
+    pub budget: Duration,
+    /// The most tokens a reply may use.
+    pub max_tokens: u32,
+}
+
+/// One message of the prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    /// The text.
+    pub content: String,
+}
+
+impl PromptMessage {
+    /// A message with `role` and `content`.
+    pub fn new(role: &str, content: impl Into<String>) -> Self {
+        Self {
+            role: role.to_owned(),
+            content: content.into(),
+        }
+    }
+}
+
+/// Why no reply came back. None of these carries response bodies or prompt text.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// No answer within the budget.
+    #[error("the model timed out")]
+    Timeout,
+    /// The server answered with an error status.
+    #[error("the model answered HTTP {0}")]
+    Status(u16),
+    /// The answer was not a chat completion with text in it.
+    #[error("the model's answer was malformed")]
+    Malformed,
+    /// The request could not be sent.
+    #[error("the model could not be reached")]
+    Unreachable,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    model: &'a str,
+    messages: &'a [PromptMessage],
+    max_tokens: u32,
+    temperature: f32,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    choices: Vec<Choice>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: ChoiceMessage,
+}
+
+#[derive(Deserialize)]
+struct ChoiceMessage {
+    content: Option<String>,
+}
+
+/// The model client; cheap to clone, built once per container.
+#[derive(Debug, Clone)]
+pub struct ChatModel {
+    http: OutboundHttp,
+    config: ModelConfig,
+}
+
+impl ChatModel {
+    /// A client for `config`, sending with `http`.
+    pub fn new(http: OutboundHttp, config: ModelConfig) -> Self {
+        Self { http, config }
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        &self.config.model
+    }
+
+    /// Asks for a reply to `messages`, authenticating with `api_key`.
+    pub async fn complete(
+        &self,
+        api_key: &str,
+        messages: &[PromptMessage],
+    ) -> Result<String, ModelError> {
+        let started = Instant::now();
+        let budget = self.config.budget;
+        let first = self.attempt(api_key, messages, budget).await;
+        let retry_after = match &first {
+            Err(Attempt::Retryable(wait)) => *wait,
+            Ok(text) => return Ok(text.clone()),
+            Err(Attempt::Final(error)) => return Err(clone_error(error)),
+        };
+        // One retry, only if waiting and a fresh attempt still fit in what is left.
+        let left = budget.saturating_sub(started.elapsed());
+        if left < retry_after + Duration::from_secs(3) {
+            return Err(match first {
+                Err(Attempt::Retryable(_)) => ModelError::Status(503),
+                _ => ModelError::Timeout,
+            });
+        }
+        tokio::time::sleep(retry_after).await;
+        let left = budget.saturating_sub(started.elapsed());
+        match self.attempt(api_key, messages, left).await {
+            Ok(text) => Ok(text),
+            Err(Attempt::Final(error)) => Err(error),
+            Err(Attempt::Retryable(_)) => Err(ModelError::Status(503)),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        api_key: &str,
+        messages: &[PromptMessage],
+        timeout: Duration,
+    ) -> Result<String, Attempt> {
+        let http = self
+            .http
+            .get()
+            .map_err(|_| Attempt::Final(ModelError::Unreachable))?;
+        let url = format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let body = Request {
+            model: &self.config.model,
+            messages,
+            max_tokens: self.config.max_tokens,
+            temperature: 0.7,
+        };
+        let sent = http
+            .post(url)
+            .bearer_auth(api_key)
+            .timeout(timeout)
+            .json(&body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) if error.is_timeout() => return Err(Attempt::Final(ModelError::Timeout)),
+            Err(_) => return Err(Attempt::Retryable(Duration::from_millis(300))),
+        };
+        let status = response.status();
+        if status.as_u16() == 429 || status.is_server_error() {
+            let wait = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .map_or(Duration::from_millis(500), Duration::from_secs);
+            return Err(Attempt::Retryable(wait.min(Duration::from_secs(5))));
+        }
+        if !status.is_success() {
+            return Err(Attempt::Final(ModelError::Status(status.as_u16())));
+        }
+        let parsed: Response = match response.json().await {
+            Ok(parsed) => parsed,
+            Err(error) if error.is_timeout() => return Err(Attempt::Final(ModelError::Timeout)),
+            Err(_) => return Err(Attempt::Final(ModelError::Malformed)),
+        };
+        parsed
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or(Attempt::Final(ModelError::Malformed))
+    }
+}
+
+enum Attempt {
+    /// Worth one retry after this wait.
+    Retryable(Duration),
+    Final(ModelError),
+}
+
+fn clone_error(error: &ModelError) -> ModelError {
+    match error {
+        ModelError::Timeout => ModelError::Timeout,
+        ModelError::Status(s) => ModelError::Status(*s),
+        ModelError::Malformed => ModelError::Malformed,
+        ModelError::Unreachable => ModelError::Unreachable,
+    }
+}
+
+/// Cuts `text` to at most `max_chars` characters, at the end of a sentence when one is near,
+/// so a runaway answer stays readable.
+pub fn cap_length(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let boundary = cut
+        .char_indices()
+        .rev()
+        .find(|(_, c)| matches!(c, '.' | '!' | '?' | '\n'))
+        .map(|(i, c)| i + c.len_utf8())
+        .filter(|i| *i > cut.len() / 2);
+    match boundary {
+        Some(end) => cut[..end].trim_end().to_owned(),
+        None => format!("{}…", cut.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_answers_are_cut_at_a_sentence_end() {
+        let text = "One. Two two two. Three three three three three.";
+        assert_eq!(cap_length(text, 30), "One. Two two two.");
+        assert_eq!(cap_length("short", 30), "short");
+        assert_eq!(
+            cap_length(&"x".repeat(50), 10),
+            format!("{}…", "x".repeat(10))
+        );
+    }
+}

@@ -1,0 +1,751 @@
+//! Conversations, messages, the risk state, message quotas and anonymous referral counters.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::idempotency::IdempotentWrite;
+use super::keys::{self, entity};
+use super::page::{Cursor, Page, PartitionQuery};
+use super::{Item, Store, StoreError, n, s};
+use crate::domain::chat::{
+    ChatMessage, Conversation, CountryCode, MessageKind, Role, fold_for_search,
+};
+use crate::domain::{EntryId, UserId};
+use crate::safety::Level;
+
+#[derive(Serialize, Deserialize)]
+struct ConversationItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    id: EntryId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    country: Option<CountryCode>,
+    language: String,
+    created_at: Timestamp,
+    last_message_at: Timestamp,
+    message_count: u64,
+    disclosed_at: Timestamp,
+}
+
+impl ConversationItem {
+    fn new(user: &UserId, c: &Conversation) -> Self {
+        Self {
+            pk: keys::user_pk(user),
+            sk: keys::conversation_sk(c.id),
+            entity: entity::CONVERSATION.to_owned(),
+            gsi1pk: keys::user_pk(user),
+            gsi1sk: keys::activity_sk(c.last_message_at, c.id),
+            id: c.id,
+            title: c.title.clone(),
+            country: c.country.clone(),
+            language: c.language.clone(),
+            created_at: c.created_at,
+            last_message_at: c.last_message_at,
+            message_count: c.message_count,
+            disclosed_at: c.disclosed_at,
+        }
+    }
+
+    fn into_domain(self) -> Conversation {
+        Conversation {
+            id: self.id,
+            title: self.title,
+            country: self.country,
+            language: self.language,
+            created_at: self.created_at,
+            last_message_at: self.last_message_at,
+            message_count: self.message_count,
+            disclosed_at: self.disclosed_at,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct MessageItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    id: EntryId,
+    conversation_id: EntryId,
+    role: Role,
+    kind: MessageKind,
+    text: String,
+    /// Folded text for case- and accent-insensitive search.
+    search: String,
+    created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    safety_level: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    screen_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    responder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompt_version: Option<String>,
+}
+
+impl MessageItem {
+    fn new(user: &UserId, m: &ChatMessage) -> Self {
+        Self {
+            pk: keys::user_pk(user),
+            sk: keys::message_sk(m.conversation_id, m.id),
+            entity: entity::MESSAGE.to_owned(),
+            id: m.id,
+            conversation_id: m.conversation_id,
+            role: m.role,
+            kind: m.kind,
+            text: m.text.clone(),
+            search: fold_for_search(&m.text),
+            created_at: m.created_at,
+            safety_level: m.safety_level,
+            screen_version: m.screen_version.clone(),
+            responder: m.responder.clone(),
+            prompt_version: m.prompt_version.clone(),
+        }
+    }
+
+    fn into_domain(self) -> ChatMessage {
+        ChatMessage {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            role: self.role,
+            kind: self.kind,
+            text: self.text,
+            created_at: self.created_at,
+            safety_level: self.safety_level,
+            screen_version: self.screen_version,
+            responder: self.responder,
+            prompt_version: self.prompt_version,
+        }
+    }
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn update(
+    table: &str,
+    key: Item,
+    expression: String,
+    condition: Option<&str>,
+    values: HashMap<String, AttributeValue>,
+) -> Result<TransactWriteItem, StoreError> {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(expression)
+        .set_condition_expression(condition.map(str::to_owned))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// A user's recent risk, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyState {
+    /// When a message last screened `elevated`.
+    #[serde(default)]
+    pub last_elevated_at: Option<Timestamp>,
+    /// When a message last screened `crisis`.
+    #[serde(default)]
+    pub last_crisis_at: Option<Timestamp>,
+}
+
+impl SafetyState {
+    /// The level still in effect at `now`, given how long risk is remembered.
+    pub fn level_at(&self, now: Timestamp, window: SignedDuration) -> Level {
+        let recent = |at: Option<Timestamp>| at.is_some_and(|t| now.duration_since(t) <= window);
+        if recent(self.last_crisis_at) {
+            Level::Crisis
+        } else if recent(self.last_elevated_at) {
+            Level::Elevated
+        } else {
+            Level::None
+        }
+    }
+}
+
+/// Everything the first write of a chat turn stores, in one transaction.
+#[derive(Debug)]
+pub struct UserTurn<'a> {
+    /// The caller.
+    pub user: &'a UserId,
+    /// The user's message (already screened).
+    pub message: &'a ChatMessage,
+    /// The message quota per hour, if this message counts against it.
+    pub quota: Option<u32>,
+    /// The in-flight idempotency record, if the client sent a key.
+    pub idempotency: Option<&'a IdempotentWrite>,
+}
+
+/// Why the first write of a chat turn did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    /// The conversation does not exist (or was just deleted).
+    #[error("no such conversation")]
+    ConversationGone,
+    /// The hourly message quota is used up.
+    #[error("message quota used up")]
+    QuotaExceeded,
+    /// The idempotency key is taken.
+    #[error("idempotency key taken")]
+    KeyTaken,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything the second write of a chat turn stores.
+#[derive(Debug)]
+pub struct Reply<'a> {
+    /// The caller.
+    pub user: &'a UserId,
+    /// The conversation.
+    pub conversation: EntryId,
+    /// The assistant messages, in order (a disclosure reminder, then the reply).
+    pub messages: &'a [ChatMessage],
+    /// Whether a disclosure was shown now.
+    pub disclosed: bool,
+    /// The idempotency record to complete, with its response.
+    pub idempotency: Option<&'a IdempotentWrite>,
+}
+
+/// Filters of a message list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// Written at or after.
+    pub from: Option<Timestamp>,
+    /// Written at or before.
+    pub to: Option<Timestamp>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Containing this text (case- and accent-insensitive).
+    pub text: Option<String>,
+}
+
+impl Store {
+    /// Creates a conversation with its opening messages (and idempotency record), in one
+    /// transaction. [`StoreError::ConditionFailed`] means the idempotency key is taken.
+    pub async fn create_conversation(
+        &self,
+        user: &UserId,
+        conversation: &Conversation,
+        opening: &[ChatMessage],
+        idempotency: Option<&IdempotentWrite>,
+    ) -> Result<(), StoreError> {
+        let table = self.table();
+        let mut items = vec![put(
+            table,
+            to_item(ConversationItem::new(user, conversation))?,
+            Some("attribute_not_exists(PK)"),
+        )?];
+        for message in opening {
+            items.push(put(table, to_item(MessageItem::new(user, message))?, None)?);
+        }
+        let idempotency_index = items.len();
+        if let Some(write) = idempotency {
+            items.push(TransactWriteItem::builder().put(write.put(table)?).build());
+        }
+        self.transact(items, idempotency_index).await
+    }
+
+    /// Reads a conversation (one round trip).
+    pub async fn get_conversation(
+        &self,
+        user: &UserId,
+        id: EntryId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::conversation_sk(id),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out
+            .item
+            .map(from_item::<ConversationItem>)
+            .transpose()?
+            .map(ConversationItem::into_domain))
+    }
+
+    /// Reads a conversation and its `recent` latest messages, newest first, in one round trip.
+    pub async fn conversation_with_recent(
+        &self,
+        user: &UserId,
+        id: EntryId,
+        recent: usize,
+    ) -> Result<Option<(Conversation, Vec<ChatMessage>)>, StoreError> {
+        let mut query = PartitionQuery::new(keys::user_pk(user), keys::conversation_range(id));
+        query.ascending = false;
+        let page = self.query_page(&query, recent + 1, None).await?;
+        let mut items = page.items.into_iter();
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        if keys::sort_key_of(&first) != Some(keys::conversation_sk(id).as_str()) {
+            return Ok(None);
+        }
+        let conversation = from_item::<ConversationItem>(first)?.into_domain();
+        let messages = items
+            .map(|item| Ok(from_item::<MessageItem>(item)?.into_domain()))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some((conversation, messages)))
+    }
+
+    /// Lists conversations, most recently active first.
+    pub async fn list_conversations(
+        &self,
+        user: &UserId,
+        limit: usize,
+        start: Option<Cursor>,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let mut query = PartitionQuery::new(keys::user_pk(user), keys::activity_range());
+        query.index = Some(keys::BY_ACTIVITY);
+        query.ascending = false;
+        let page = self.query_page(&query, limit, start).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|item| Ok(from_item::<ConversationItem>(item)?.into_domain()))
+                .collect::<Result<_, StoreError>>()?,
+            next: page.next,
+        })
+    }
+
+    /// Lists a conversation's messages, oldest first.
+    pub async fn list_messages(
+        &self,
+        user: &UserId,
+        conversation: EntryId,
+        filter: &MessageFilter,
+        limit: usize,
+        start: Option<Cursor>,
+    ) -> Result<Page<ChatMessage>, StoreError> {
+        let mut query = PartitionQuery::new(
+            keys::user_pk(user),
+            keys::message_sk_range(conversation, filter.from, filter.to),
+        );
+        let mut conditions = Vec::new();
+        if let Some(role) = filter.role {
+            conditions.push("#role = :frole");
+            query.names.insert("#role".into(), "role".into());
+            query
+                .filter_values
+                .insert(":frole".into(), s(role.as_str()));
+        }
+        if let Some(text) = &filter.text {
+            conditions.push("contains(#search, :fq)");
+            query.names.insert("#search".into(), "search".into());
+            query
+                .filter_values
+                .insert(":fq".into(), s(fold_for_search(text)));
+        }
+        if !conditions.is_empty() {
+            query.filter = Some(conditions.join(" AND "));
+        }
+        let page = self.query_page(&query, limit, start).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|item| Ok(from_item::<MessageItem>(item)?.into_domain()))
+                .collect::<Result<_, StoreError>>()?,
+            next: page.next,
+        })
+    }
+
+    /// The first write of a chat turn: the user's message, the conversation's activity, the
+    /// quota, the idempotency record, and, for risky messages, the risk state and the
+    /// anonymous referral counter. One transaction, one round trip.
+    pub async fn record_user_turn(&self, turn: &UserTurn<'_>) -> Result<(), TurnError> {
+        const CONVERSATION: usize = 1;
+        let (items, quota_index, idempotency_index) = self.user_turn_items(turn)?;
+        let failure = match self.transact_items(items).await {
+            Ok(()) => return Ok(()),
+            Err(TransactFailure::Store(error)) => return Err(TurnError::Store(error)),
+            Err(TransactFailure::Cancelled(codes)) => codes,
+        };
+        let failed = |i: Option<usize>| {
+            i.and_then(|i| failure.get(i))
+                .is_some_and(|code| code == "ConditionalCheckFailed")
+        };
+        Err(if failed(Some(CONVERSATION)) {
+            TurnError::ConversationGone
+        } else if failed(idempotency_index) {
+            TurnError::KeyTaken
+        } else if failed(quota_index) {
+            TurnError::QuotaExceeded
+        } else if failure.iter().any(|c| c == "TransactionConflict") {
+            TurnError::Store(StoreError::Throttled("TransactionConflict".into()))
+        } else {
+            TurnError::Store(StoreError::Backend(format!(
+                "turn cancelled: {}",
+                failure.join(",")
+            )))
+        })
+    }
+
+    /// The items of the first write, with the positions of the quota and idempotency items.
+    #[allow(clippy::type_complexity)]
+    fn user_turn_items(
+        &self,
+        turn: &UserTurn<'_>,
+    ) -> Result<(Vec<TransactWriteItem>, Option<usize>, Option<usize>), StoreError> {
+        let table = self.table();
+        let message = turn.message;
+        let at = message.created_at;
+        let pk = keys::user_pk(turn.user);
+        let mut items = vec![
+            put(
+                table,
+                to_item(MessageItem::new(turn.user, message))?,
+                Some("attribute_not_exists(PK)"),
+            )?,
+            update(
+                table,
+                keys::primary_key(pk.clone(), keys::conversation_sk(message.conversation_id)),
+                "SET last_message_at = :at, GSI1SK = :act ADD message_count :one".into(),
+                Some("attribute_exists(PK)"),
+                HashMap::from([
+                    (":at".into(), s(at.to_string())),
+                    (
+                        ":act".into(),
+                        s(keys::activity_sk(at, message.conversation_id)),
+                    ),
+                    (":one".into(), n(1)),
+                ]),
+            )?,
+        ];
+        let mut quota_index = None;
+        if let Some(limit) = turn.quota {
+            quota_index = Some(items.len());
+            items.push(update(
+                table,
+                keys::primary_key(pk.clone(), keys::quota_sk(at)),
+                "SET used = if_not_exists(used, :zero) + :one, expires_at = :exp, entity = :entity"
+                    .into(),
+                Some("attribute_not_exists(used) OR used < :limit"),
+                HashMap::from([
+                    (":zero".into(), n(0)),
+                    (":one".into(), n(1)),
+                    (":exp".into(), n(at.as_second() + 2 * 3600)),
+                    (":entity".into(), s(entity::QUOTA)),
+                    (":limit".into(), n(limit)),
+                ]),
+            )?);
+        }
+        let mut idempotency_index = None;
+        if let Some(write) = turn.idempotency {
+            idempotency_index = Some(items.len());
+            items.push(TransactWriteItem::builder().put(write.put(table)?).build());
+        }
+        let level = message.safety_level.unwrap_or(Level::None);
+        if level >= Level::Elevated {
+            items.extend(self.risk_writes(&pk, level, at, message.screen_version.as_deref())?);
+        }
+        Ok((items, quota_index, idempotency_index))
+    }
+
+    /// The risk state and counter updates for a message screened at `level`.
+    fn risk_writes(
+        &self,
+        pk: &str,
+        level: Level,
+        at: Timestamp,
+        screen_version: Option<&str>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let table = self.table();
+        let (field, counter) = match level {
+            Level::Crisis => ("last_crisis_at", "crisis"),
+            _ => ("last_elevated_at", "elevated"),
+        };
+        Ok(vec![
+            update(
+                table,
+                keys::primary_key(pk.to_owned(), keys::SAFETY_SK.to_owned()),
+                format!("SET {field} = :at, screen_version = :v, entity = :entity"),
+                None,
+                HashMap::from([
+                    (":at".into(), s(at.to_string())),
+                    (":v".into(), s(screen_version.unwrap_or_default())),
+                    (":entity".into(), s(entity::SAFETY)),
+                ]),
+            )?,
+            update(
+                table,
+                keys::primary_key(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at)),
+                format!("SET entity = :entity ADD {counter} :one"),
+                None,
+                HashMap::from([
+                    (":one".into(), n(1)),
+                    (":entity".into(), s(entity::COUNTER)),
+                ]),
+            )?,
+        ])
+    }
+
+    /// Records a risk found after the first write (the model asked to escalate), in the
+    /// reply's transaction.
+    pub fn escalation_writes(
+        &self,
+        user: &UserId,
+        at: Timestamp,
+        screen_version: &str,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        self.risk_writes(
+            &keys::user_pk(user),
+            Level::Crisis,
+            at,
+            Some(screen_version),
+        )
+    }
+
+    /// The second write of a chat turn: the reply, the conversation's activity and the
+    /// completed idempotency record (plus any `extra` writes). One round trip.
+    pub async fn record_reply(
+        &self,
+        reply: &Reply<'_>,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), StoreError> {
+        let table = self.table();
+        let pk = keys::user_pk(reply.user);
+        let Some(last) = reply.messages.last() else {
+            return Ok(());
+        };
+        let mut items = Vec::new();
+        for message in reply.messages {
+            items.push(put(
+                table,
+                to_item(MessageItem::new(reply.user, message))?,
+                None,
+            )?);
+        }
+        let mut expression = "SET last_message_at = :at, GSI1SK = :act".to_owned();
+        let mut values = HashMap::from([
+            (":at".to_owned(), s(last.created_at.to_string())),
+            (
+                ":act".to_owned(),
+                s(keys::activity_sk(last.created_at, reply.conversation)),
+            ),
+            (":n".to_owned(), n(reply.messages.len())),
+        ]);
+        if reply.disclosed {
+            expression.push_str(", disclosed_at = :at");
+        }
+        expression.push_str(" ADD message_count :n");
+        values.insert(":at".into(), s(last.created_at.to_string()));
+        items.push(update(
+            table,
+            keys::primary_key(pk, keys::conversation_sk(reply.conversation)),
+            expression,
+            Some("attribute_exists(PK)"),
+            values,
+        )?);
+        if let Some(write) = reply.idempotency {
+            items.push(
+                TransactWriteItem::builder()
+                    .put(write.overwrite(table)?)
+                    .build(),
+            );
+        }
+        items.extend(extra);
+        self.transact_items(items)
+            .await
+            .map_err(|failure| match failure {
+                TransactFailure::Cancelled(codes) => {
+                    StoreError::Backend(format!("reply cancelled: {}", codes.join(",")))
+                }
+                TransactFailure::Store(error) => error,
+            })
+    }
+
+    /// Deletes a conversation, every message in it and the idempotency records that created
+    /// them. Returns false if there was no such conversation.
+    pub async fn delete_conversation(
+        &self,
+        user: &UserId,
+        id: EntryId,
+    ) -> Result<bool, StoreError> {
+        let pk = keys::user_pk(user);
+        let mut query = PartitionQuery::new(pk.clone(), keys::conversation_range(id));
+        query.projection = Some("PK, SK".into());
+        let mut keys_found = self.query_all(&query, usize::MAX).await?;
+        if !keys_found
+            .iter()
+            .any(|k| keys::sort_key_of(k) == Some(keys::conversation_sk(id).as_str()))
+        {
+            return Ok(false);
+        }
+        let mut records = PartitionQuery::new(pk, keys::idempotency_range());
+        records.projection = Some("PK, SK".into());
+        records.filter = Some("conversation_id = :fconv".into());
+        records
+            .filter_values
+            .insert(":fconv".into(), s(id.to_string()));
+        keys_found.extend(self.query_all(&records, usize::MAX).await?);
+        // Messages first, the conversation last: an interrupted delete leaves a conversation
+        // that a retried DELETE finishes, never orphaned messages.
+        let meta = keys::conversation_sk(id);
+        keys_found.sort_by_key(|k| keys::sort_key_of(k) == Some(meta.as_str()));
+        for chunk in keys_found.chunks(25) {
+            self.batch_delete(chunk.to_vec()).await?;
+        }
+        Ok(true)
+    }
+
+    async fn batch_delete(&self, keys_to_delete: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = keys_to_delete
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+                    .map_err(|e| StoreError::Backend(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        for attempt in 0..6 {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            let out = self
+                .client()
+                .batch_write_item()
+                .request_items(self.table(), requests)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            requests = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(self.table()))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Throttled("unprocessed deletes".into()))
+        }
+    }
+
+    /// The user's risk state (one round trip).
+    pub async fn safety_state(&self, user: &UserId) -> Result<SafetyState, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::SAFETY_SK.to_owned(),
+            )))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out
+            .item
+            .map(from_item::<SafetyState>)
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// The anonymous referral counters of the UTC day holding `at`: (crisis, elevated).
+    pub async fn referrals_on(&self, at: Timestamp) -> Result<(u64, u64), StoreError> {
+        #[derive(Deserialize)]
+        struct Counter {
+            #[serde(default)]
+            crisis: u64,
+            #[serde(default)]
+            elevated: u64,
+        }
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::REFERRALS_PK.to_owned(),
+                keys::referral_day_sk(at),
+            )))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let counter = out.item.map(from_item::<Counter>).transpose()?;
+        Ok(counter.map_or((0, 0), |c| (c.crisis, c.elevated)))
+    }
+}
+
+/// A transaction failed: cancelled with one reason code per item, or the call failed.
+#[derive(Debug)]
+pub enum TransactFailure {
+    /// Cancelled; the codes are in item order (`None` where the item was fine).
+    Cancelled(Vec<String>),
+    /// Any other failure.
+    Store(StoreError),
+}
+
+impl Store {
+    /// Runs a transaction, keeping the per-item cancellation reasons.
+    pub async fn transact_items(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), TransactFailure> {
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+        match self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                    error.as_service_error()
+                {
+                    Err(TransactFailure::Cancelled(
+                        cancelled
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().unwrap_or("None").to_owned())
+                            .collect(),
+                    ))
+                } else {
+                    Err(TransactFailure::Store(StoreError::from_sdk(error)))
+                }
+            }
+        }
+    }
+}
