@@ -138,6 +138,12 @@ impl<'a> EnvReader<'a> {
         }
     }
 
+    /// Ends reading, adding `extra` problems found by the caller's own checks.
+    pub fn finish_with(mut self, extra: &[&str]) -> Result<(), ConfigError> {
+        self.problems.extend(extra.iter().map(|p| (*p).to_owned()));
+        self.finish()
+    }
+
     /// Ends reading: an error listing every problem, if there was any.
     pub fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() {

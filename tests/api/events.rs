@@ -18,6 +18,14 @@ use crate::support::TestApp;
 
 /// The status each event must produce, in the order they run.
 const EXPECTED: &[(&str, u16)] = &[
+    ("chat-get-conversation.json", 200),
+    ("chat-send-message.json", 201),
+    ("chat-list-messages.json", 200),
+    ("chat-list-conversations.json", 200),
+    ("chat-delete-conversation.json", 204),
+    ("chat-create-conversation.json", 201),
+    ("chat-safety-resources.json", 200),
+    ("chat-safety-status.json", 200),
     ("moods-get.json", 200),
     ("moods-update.json", 200),
     ("moods-delete.json", 204),
@@ -33,6 +41,11 @@ fn events_dir() -> PathBuf {
 fn router_for(file: &str, context: &AppContext) -> Router {
     match file.split('-').next() {
         Some("moods") => moods::router(context.clone()),
+        Some("chat") => {
+            // As deployed without a model key: the built-in responder answers.
+            let config = chat::ChatConfig::from_lookup(&|_| None).unwrap();
+            chat::router(chat::ChatState::new(context.clone(), config))
+        }
         _ => panic!("no function for event {file}: add it to events.rs"),
     }
 }
@@ -70,6 +83,29 @@ async fn seed(context: &AppContext, event: &serde_json::Value) {
     store.put_mood(&user, &entry, None).await.unwrap();
 }
 
+/// The conversation the chat events address, fresh.
+async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
+    use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind};
+    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"].as_str().unwrap();
+    let id: EntryId = event["pathParameters"]["id"].as_str().unwrap().parse().unwrap();
+    let user = UserId::parse(sub).unwrap();
+    let store = context.store();
+    store.delete_conversation(&user, id).await.unwrap();
+    let now = Timestamp::now();
+    let conversation = Conversation {
+        id,
+        title: None,
+        country: None,
+        language: "en".into(),
+        created_at: now,
+        last_message_at: now,
+        message_count: 1,
+        disclosed_at: now,
+    };
+    let disclosure = ChatMessage::assistant(id, MessageKind::Disclosure, "I'm an AI.".into(), now, "system", None);
+    store.create_conversation(&user, &conversation, &[disclosure], None).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_sample_event_is_served_by_its_function() {
     let app = TestApp::start().await;
@@ -86,6 +122,7 @@ async fn every_sample_event_is_served_by_its_function() {
     );
 
     seed(context, &read("moods-get.json")).await;
+    seed_conversation(context, &read("chat-get-conversation.json")).await;
     for (file, status) in EXPECTED {
         let text = std::fs::read_to_string(events_dir().join(file)).unwrap();
         let request = lambda_http::request::from_str(&text)

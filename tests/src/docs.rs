@@ -20,6 +20,7 @@ pub fn openapi() -> OpenApi {
         ))
         .build();
     doc.merge(moods::openapi());
+    doc.merge(chat::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",

@@ -40,6 +40,11 @@ pub struct LocalOptions {
     pub key_file: Option<PathBuf>,
     /// The repository root (where `template.yaml` is).
     pub root: PathBuf,
+    /// Chat settings, as the chat function reads them from its environment
+    /// (`LLM_BASE_URL`, `LLM_MODEL`, `CHAT_QUOTA_PER_HOUR`…).
+    pub chat_settings: std::collections::BTreeMap<String, String>,
+    /// The model API key to put into the local secret, if any.
+    pub llm_api_key: Option<String>,
 }
 
 impl LocalOptions {
@@ -52,6 +57,8 @@ impl LocalOptions {
             secret_id: "therabot-local".into(),
             key_file: None,
             root: root.into(),
+            chat_settings: std::collections::BTreeMap::new(),
+            llm_api_key: None,
         }
     }
 }
@@ -100,9 +107,11 @@ impl LocalApi {
         let spec = table::table_spec(&options.root.join("template.yaml"))?;
         table::ensure_table(context.store().client(), &options.table_name, &spec).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(context.sdk());
-        table::ensure_secret(&secrets, &options.secret_id, None).await?;
+        table::ensure_secret(&secrets, &options.secret_id, options.llm_api_key.as_deref()).await?;
+        let chat_config =
+            chat::ChatConfig::from_lookup(&|name| options.chat_settings.get(name).cloned())?;
         let issuer = Arc::new(LocalIssuer::new(issuer_url, options.key_file.as_deref())?);
-        let app = app(context.clone(), issuer.clone());
+        let app = app(context.clone(), chat_config, issuer.clone());
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");
@@ -133,14 +142,20 @@ impl Drop for LocalApi {
 }
 
 /// Every function's routes, the issuer's and the docs', with the common layers.
-pub fn app(context: AppContext, issuer: Arc<LocalIssuer>) -> Router {
-    let (api, _) = moods::routes().split_for_parts();
+pub fn app(context: AppContext, chat_config: chat::ChatConfig, issuer: Arc<LocalIssuer>) -> Router {
+    let (moods_routes, _) = moods::routes().split_for_parts();
+    let (chat_routes, _) = chat::routes().split_for_parts();
+    let chat_state = chat::ChatState::new(context.clone(), chat_config);
     let local = Router::new()
         .route("/_local/token", post(mint_token))
         .route("/_local/.well-known/jwks.json", get(jwks))
         .with_state(issuer);
     therabot_shared::http::layers::finish(
-        api.with_state(context).merge(local).merge(docs::routes()),
+        moods_routes
+            .with_state(context)
+            .merge(chat_routes.with_state(chat_state))
+            .merge(local)
+            .merge(docs::routes()),
     )
 }
 

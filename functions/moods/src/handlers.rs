@@ -2,10 +2,10 @@
 //! answer; every failure is an [`ApiError`] rendered as problem+json.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use therabot_shared::AppContext;
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::mood::MoodEntry;
@@ -15,26 +15,19 @@ use therabot_shared::http::etag::{Precondition, etag};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
-use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem};
+use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
 use therabot_shared::store::moods::{MoodFilter, MoodWriteError};
 
-use crate::api::{
-    CreateMood, ListMoodsQuery, Mood, MoodPage, Summary, SummaryQuery, UpdateMood, parse_time,
-};
+use crate::api::{CreateMood, ListMoodsQuery, Mood, MoodPage, Summary, SummaryQuery, UpdateMood};
 
 const TAG: &str = "moods";
 const CREATE_ROUTE: &str = "POST /v1/moods";
 
 /// A JSON response carrying the entry's `ETag`.
 fn entry_response(status: StatusCode, entry: &MoodEntry) -> Response {
-    let body = serde_json::to_vec(&Mood::from(entry)).unwrap_or_default();
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(header::ETAG, etag(entry.version));
+    let mut response = json::respond(status, &Mood::from(entry));
+    response.headers_mut().insert(header::ETAG, etag(entry.version));
     response
 }
 
@@ -43,25 +36,6 @@ fn write_error(error: MoodWriteError) -> ApiError {
         MoodWriteError::NotFound => ApiError::NotFound,
         MoodWriteError::VersionMismatch => ApiError::PreconditionFailed,
         MoodWriteError::Store(error) => error.into(),
-    }
-}
-
-fn time_param(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    raw.map(|raw| {
-        parse_time(field, raw).map_err(|e| ApiError::BadRequest {
-            detail: format!("query parameter `{field}` {}", e.message),
-            errors: vec![e],
-        })
-    })
-    .transpose()
-}
-
-fn check_range(from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(), ApiError> {
-    match (from, to) {
-        (Some(from), Some(to)) if from > to => {
-            Err(ApiError::bad_parameter("from", "must not be after `to`"))
-        }
-        _ => Ok(()),
     }
 }
 

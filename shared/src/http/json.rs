@@ -44,6 +44,48 @@ where
     }
 }
 
+/// A JSON body that may be left out entirely: an empty body reads as `T::default()`, so
+/// `curl -X POST` without a body works; a non-empty body must be JSON like any other.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T> {
+    /// The typed body.
+    pub value: T,
+    /// The document as parsed (`{}` for an empty body).
+    pub document: serde_json::Value,
+}
+
+impl<S, T> FromRequest<S> for OptionalJsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request<Body>, _state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(request.headers());
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|error| {
+                if is_length_limit(&error) {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::bad_request("The request body could not be read.")
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self {
+                value: T::default(),
+                document: serde_json::json!({}),
+            });
+        }
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let JsonBody { value, document } = parse(&bytes)?;
+        Ok(Self { value, document })
+    }
+}
+
 /// For `PATCH` fields where `null` means "remove": absent stays `None`, `null` becomes
 /// `Some(None)`. Use with `#[serde(default, deserialize_with = "nullable")]`.
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -52,6 +94,19 @@ where
     T: serde::Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A JSON response with `status` (the body is serialised without fallible steps that a
+/// request could influence).
+pub fn respond<T: serde::Serialize>(status: http::StatusCode, body: &T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Parses `bytes` as a JSON document of type `T`.

@@ -11,7 +11,7 @@ pub mod path;
 pub mod query;
 
 pub use error::{ApiError, Problem};
-pub use json::JsonBody;
+pub use json::{JsonBody, OptionalJsonBody};
 pub use query::ApiQuery;
 
 /// The largest request body accepted, in bytes.

@@ -24,6 +24,29 @@ where
     }
 }
 
+/// Parses an optional RFC 3339 time parameter; a malformed one is a 400 naming `field`.
+pub fn time_param(field: &str, raw: Option<&str>) -> Result<Option<jiff::Timestamp>, ApiError> {
+    raw.map(|raw| {
+        raw.parse().map_err(|_| {
+            ApiError::bad_parameter(
+                field,
+                "must be an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00Z",
+            )
+        })
+    })
+    .transpose()
+}
+
+/// Refuses a range whose start is after its end.
+pub fn check_range(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Result<(), ApiError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => {
+            Err(ApiError::bad_parameter("from", "must not be after `to`"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Parses a query string into `T`.
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let deserializer =

@@ -25,17 +25,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut options = LocalOptions::new(&root, endpoint);
     options.listen = SocketAddr::from(([127, 0, 0, 1], port));
     options.key_file = Some(root.join(".local/issuer-key.der"));
+    // The chat reads its settings from the environment, as the Lambda function does.
+    for name in [
+        "LLM_BASE_URL",
+        "LLM_MODEL",
+        "LLM_TIMEOUT_MS",
+        "LLM_MAX_TOKENS",
+        "CHAT_QUOTA_PER_HOUR",
+        "CHECK_IN_WINDOW_HOURS",
+        "DISCLOSURE_REMINDER_HOURS",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            options.chat_settings.insert(name.to_owned(), value);
+        }
+    }
+    options.llm_api_key = std::env::var("LLM_API_KEY").ok().filter(|k| !k.is_empty());
+    let responder = match options.chat_settings.get("LLM_BASE_URL") {
+        Some(url) => format!("the model at {url}"),
+        None => "the built-in responder (set LLM_BASE_URL, LLM_MODEL, LLM_API_KEY for a model)".to_owned(),
+    };
     let api = LocalApi::start(options).await?;
     let url = &api.base_url;
     println!(
         r#"
 Therabot API is up at {url}   (docs: {url}/docs, OpenAPI: {url}/openapi.json)
+The chat answers with {responder}.
 
   TOKEN=$(curl -s -X POST {url}/_local/token -H 'content-type: application/json' \
             -d '{{"sub":"alice"}}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   curl -s -X POST {url}/v1/moods -H "authorization: Bearer $TOKEN" \
        -H 'content-type: application/json' -d '{{"score":7,"tags":["work"],"note":"better day"}}'
   curl -s "{url}/v1/moods?limit=5" -H "authorization: Bearer $TOKEN"
+  CONV=$(curl -s -X POST {url}/v1/conversations -H "authorization: Bearer $TOKEN" \
+            | sed 's/^{{"id":"\([^"]*\)".*/\1/')
+  curl -s -X POST {url}/v1/conversations/$CONV/messages -H "authorization: Bearer $TOKEN" \
+       -H 'content-type: application/json' -d '{{"text":"I feel anxious about tomorrow"}}'
 
 Ctrl-C stops the API (the local DynamoDB keeps running; `make stop` stops it).
 "#

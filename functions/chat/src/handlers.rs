@@ -1,0 +1,362 @@
+//! The conversation, history and safety routes. The chat turn itself is in [`crate::turn`].
+
+use axum::extract::State;
+use axum::response::Response;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use jiff::SignedDuration;
+use therabot_shared::auth::Identity;
+use therabot_shared::domain::chat::{
+    ChatMessage, Conversation, CountryCode, MessageKind, Role, parse_title,
+};
+use therabot_shared::domain::{EntryId, FieldError, FieldErrors};
+use therabot_shared::http::idempotency::{self, IdempotencyKey};
+use therabot_shared::http::pagination::{self, PageScope};
+use therabot_shared::http::path::IdPath;
+use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
+use therabot_shared::safety::resources::{file, for_country};
+use therabot_shared::store::chat::MessageFilter;
+
+use crate::ChatState;
+use crate::api::{
+    ConversationPage, ConversationView, CountryQuery, CreateConversation, CreatedConversation,
+    ListConversationsQuery, ListMessagesQuery, MessagePage, MessageView, ResourcesView, SafetyView,
+    StatusView,
+};
+use crate::texts::{self, Lang};
+
+const CONVERSATIONS: &str = "conversations";
+const SAFETY: &str = "safety";
+
+/// `es` when the client prefers Spanish, else English.
+fn language_from(headers: &HeaderMap) -> Lang {
+    let preferred = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split([',', ';', '-']).next())
+        .unwrap_or_default()
+        .trim();
+    Lang::from_code(preferred)
+}
+
+fn country_param(raw: Option<&str>) -> Result<Option<CountryCode>, ApiError> {
+    raw.map(|c| CountryCode::parse("country", c).map_err(|e| ApiError::bad_parameter("country", &e.message)))
+        .transpose()
+}
+
+struct NewConversation {
+    title: Option<String>,
+    country: Option<CountryCode>,
+    lang: Lang,
+}
+
+fn parse_new(request: CreateConversation, headers: &HeaderMap) -> Result<NewConversation, ApiError> {
+    let mut errors = FieldErrors::new();
+    let title = request
+        .title
+        .as_deref()
+        .and_then(|t| errors.check(parse_title("title", t)))
+        .flatten();
+    let country = request
+        .country
+        .as_deref()
+        .and_then(|c| errors.check(CountryCode::parse("country", c)));
+    let lang = match request.language.as_deref() {
+        Some(code @ ("en" | "es")) => Lang::from_code(code),
+        Some(_) => {
+            errors.push(FieldError::new("language", "must be `en` or `es`"));
+            Lang::En
+        }
+        None => language_from(headers),
+    };
+    errors.into_result().map_err(ApiError::Validation)?;
+    Ok(NewConversation { title, country, lang })
+}
+
+/// Start a conversation. It opens with the AI disclosure, and with a check-in when the user
+/// recently showed risk.
+#[utoipa::path(
+    post, path = "/v1/conversations", tag = CONVERSATIONS,
+    request_body(content = Option<CreateConversation>, description = "May be left out"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 201, description = "Created", body = CreatedConversation, headers(("Location" = String))),
+        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or key reused", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn create_conversation(
+    State(state): State<ChatState>,
+    identity: Identity,
+    headers: HeaderMap,
+    body: OptionalJsonBody<CreateConversation>,
+) -> Result<Response, ApiError> {
+    let app = state.app();
+    let now = app.now();
+    let key = IdempotencyKey::from_headers(&headers)?;
+    let new = parse_new(body.value, &headers)?;
+    let store = app.store();
+    let risk = store
+        .safety_state(&identity.user)
+        .await?
+        .level_at(now, state.config().check_in_window);
+    let id = EntryId::new_at(now);
+    let mut opening = vec![ChatMessage::assistant(
+        id,
+        MessageKind::Disclosure,
+        texts::disclosure(new.lang).to_owned(),
+        now,
+        "system",
+        None,
+    )];
+    if risk >= therabot_shared::safety::Level::Elevated {
+        opening.push(ChatMessage::assistant(
+            id,
+            MessageKind::CheckIn,
+            texts::check_in(new.lang).to_owned(),
+            now + SignedDuration::from_millis(1),
+            "system",
+            None,
+        ));
+    }
+    let last = opening.last().map_or(now, |m| m.created_at);
+    let conversation = Conversation {
+        id,
+        title: new.title,
+        country: new.country,
+        language: new.lang.code().to_owned(),
+        created_at: now,
+        last_message_at: last,
+        message_count: opening.len() as u64,
+        disclosed_at: now,
+    };
+    let (resources, _) = for_country(conversation.country.as_ref().map(CountryCode::as_str));
+    let created = CreatedConversation {
+        conversation: ConversationView::from(&conversation),
+        messages: opening.iter().map(MessageView::from).collect(),
+        safety: SafetyView::new(risk, resources),
+    };
+    let mut response = json::respond(StatusCode::CREATED, &created);
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/conversations/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    let Some(key) = key else {
+        store.create_conversation(&identity.user, &conversation, &opening, None).await?;
+        return Ok(response);
+    };
+    let hash = idempotency::request_hash("POST /v1/conversations", &body.document);
+    let body_bytes = serde_json::to_vec(&created).unwrap_or_default();
+    let mut write = idempotency::completed_write(
+        &identity.user,
+        &key,
+        hash.clone(),
+        idempotency::remember(StatusCode::CREATED, response.headers(), &body_bytes),
+        now,
+    );
+    write.conversation = Some(id.to_string());
+    match store.create_conversation(&identity.user, &conversation, &opening, Some(&write)).await {
+        Ok(()) => Ok(response),
+        Err(error) if idempotency::is_taken(&error) => {
+            idempotency::answer_taken_key(store, &identity.user, &key, &hash, now).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// List conversations, most recently active first.
+#[utoipa::path(
+    get, path = "/v1/conversations", tag = CONVERSATIONS,
+    params(ListConversationsQuery),
+    responses(
+        (status = 200, description = "One page", body = ConversationPage),
+        (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_conversations(
+    State(state): State<ChatState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<ListConversationsQuery>,
+) -> Result<axum::Json<ConversationPage>, ApiError> {
+    let app = state.app();
+    let limit = pagination::limit(query.limit)?;
+    let scope = PageScope::new(&identity.user, "GET /v1/conversations");
+    let tokens = app.page_tokens().await?;
+    let start = query.next_token.as_deref().map(|t| tokens.open(&scope, t)).transpose()?;
+    let page = app.store().list_conversations(&identity.user, limit, start).await?;
+    Ok(axum::Json(ConversationPage {
+        items: page.items.iter().map(ConversationView::from).collect(),
+        next_token: page.next.map(|c| tokens.seal(&scope, &c)),
+    }))
+}
+
+/// Read a conversation.
+#[utoipa::path(
+    get, path = "/v1/conversations/{id}", tag = CONVERSATIONS,
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationView),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_conversation(
+    State(state): State<ChatState>,
+    identity: Identity,
+    IdPath(id): IdPath,
+) -> Result<axum::Json<ConversationView>, ApiError> {
+    let conversation = state
+        .app()
+        .store()
+        .get_conversation(&identity.user, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(ConversationView::from(&conversation)))
+}
+
+/// Delete a conversation and every message in it.
+#[utoipa::path(
+    delete, path = "/v1/conversations/{id}", tag = CONVERSATIONS,
+    params(("id" = String, Path, description = "The conversation's id")),
+    responses(
+        (status = 204, description = "Deleted, with all its messages"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn delete_conversation(
+    State(state): State<ChatState>,
+    identity: Identity,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, ApiError> {
+    if state.app().store().delete_conversation(&identity.user, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn role_param(raw: Option<&str>) -> Result<Option<Role>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some("user") => Ok(Some(Role::User)),
+        Some("assistant") => Ok(Some(Role::Assistant)),
+        Some(_) => Err(ApiError::bad_parameter("role", "must be `user` or `assistant`")),
+    }
+}
+
+fn text_param(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(q) if (1..=200).contains(&q.trim().chars().count()) => Ok(Some(q.trim().to_owned())),
+        Some(_) => Err(ApiError::bad_parameter("q", "must be 1 to 200 characters")),
+    }
+}
+
+/// A conversation's messages, oldest first, with filters.
+#[utoipa::path(
+    get, path = "/v1/conversations/{id}/messages", tag = CONVERSATIONS,
+    params(("id" = String, Path, description = "The conversation's id"), ListMessagesQuery),
+    responses(
+        (status = 200, description = "One page", body = MessagePage),
+        (status = 400, description = "Bad parameter, id or next_token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_messages(
+    State(state): State<ChatState>,
+    identity: Identity,
+    IdPath(id): IdPath,
+    ApiQuery(query): ApiQuery<ListMessagesQuery>,
+) -> Result<axum::Json<MessagePage>, ApiError> {
+    let app = state.app();
+    let limit = pagination::limit(query.limit)?;
+    let from = time_param("from", query.from.as_deref())?;
+    let to = time_param("to", query.to.as_deref())?;
+    check_range(from, to)?;
+    let role = role_param(query.role.as_deref())?;
+    let text = text_param(query.q.as_deref())?;
+    let scope = PageScope::new(&identity.user, &format!("GET /v1/conversations/{id}/messages"))
+        .with("from", from)
+        .with("to", to)
+        .with("role", role.map(Role::as_str))
+        .with("q", text.as_deref());
+    let tokens = app.page_tokens().await?;
+    let start = query.next_token.as_deref().map(|t| tokens.open(&scope, t)).transpose()?;
+    let first_page = start.is_none();
+    let filter = MessageFilter { from, to, role, text };
+    let store = app.store();
+    let page = store.list_messages(&identity.user, id, &filter, limit, start).await?;
+    // Every conversation holds at least its disclosure, so an empty first page means either
+    // filters that match nothing or no conversation: one read tells which.
+    if first_page && page.items.is_empty() && store.get_conversation(&identity.user, id).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(axum::Json(MessagePage {
+        items: page.items.iter().map(MessageView::from).collect(),
+        next_token: page.next.map(|c| tokens.seal(&scope, &c)),
+    }))
+}
+
+/// Crisis lines the app can show at any time. Needs no user data.
+#[utoipa::path(
+    get, path = "/v1/safety/resources", tag = SAFETY,
+    params(CountryQuery),
+    responses(
+        (status = 200, description = "Crisis lines", body = ResourcesView),
+        (status = 400, description = "Malformed country", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn safety_resources(
+    _identity: Identity,
+    ApiQuery(query): ApiQuery<CountryQuery>,
+) -> Result<axum::Json<ResourcesView>, ApiError> {
+    let country = country_param(query.country.as_deref())?;
+    let (entry, matched) = for_country(country.as_ref().map(CountryCode::as_str));
+    Ok(axum::Json(ResourcesView {
+        country: country.map(|c| c.as_str().to_owned()),
+        matched,
+        emergency_number: entry.emergency.clone(),
+        resources: entry.resources.clone(),
+        reviewed: file().reviewed.clone(),
+    }))
+}
+
+/// The user's current risk state, so the app can open with a check-in.
+#[utoipa::path(
+    get, path = "/v1/safety/status", tag = SAFETY,
+    params(CountryQuery),
+    responses(
+        (status = 200, description = "The risk state", body = StatusView),
+        (status = 400, description = "Malformed country", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn safety_status(
+    State(state): State<ChatState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<CountryQuery>,
+) -> Result<axum::Json<StatusView>, ApiError> {
+    let country = country_param(query.country.as_deref())?;
+    let app = state.app();
+    let window = state.config().check_in_window;
+    let risk = app.store().safety_state(&identity.user).await?;
+    let level = risk.level_at(app.now(), window);
+    let (entry, _) = for_country(country.as_ref().map(CountryCode::as_str));
+    let safety = SafetyView::new(level, entry);
+    Ok(axum::Json(StatusView {
+        level,
+        last_elevated_at: risk.last_elevated_at,
+        last_crisis_at: risk.last_crisis_at,
+        check_in_due: level >= therabot_shared::safety::Level::Elevated,
+        window_hours: window.as_hours(),
+        resources: safety.resources,
+        emergency_number: safety.emergency_number,
+    }))
+}
