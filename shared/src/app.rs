@@ -65,7 +65,7 @@ impl AppContext {
         }
         let sdk = loader.load().await;
         let http = OutboundHttp::default();
-        let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+        let store = Store::new(&sdk, &config.table_name);
         let secrets = Secrets::new(sdk.clone(), &config.secret_id);
         let verifier = Verifier::new(config.auth.clone(), http.clone());
         Ok(Self(Arc::new(Inner {

@@ -86,8 +86,14 @@ async fn seed(context: &AppContext, event: &serde_json::Value) {
 /// The conversation the chat events address, fresh.
 async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
     use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind};
-    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"].as_str().unwrap();
-    let id: EntryId = event["pathParameters"]["id"].as_str().unwrap().parse().unwrap();
+    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .unwrap();
+    let id: EntryId = event["pathParameters"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let user = UserId::parse(sub).unwrap();
     let store = context.store();
     store.delete_conversation(&user, id).await.unwrap();
@@ -102,8 +108,18 @@ async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
         message_count: 1,
         disclosed_at: now,
     };
-    let disclosure = ChatMessage::assistant(id, MessageKind::Disclosure, "I'm an AI.".into(), now, "system", None);
-    store.create_conversation(&user, &conversation, &[disclosure], None).await.unwrap();
+    let disclosure = ChatMessage::assistant(
+        id,
+        MessageKind::Disclosure,
+        "I'm an AI.".into(),
+        now,
+        "system",
+        None,
+    );
+    store
+        .create_conversation(&user, &conversation, &[disclosure], None)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -13,11 +13,14 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod chat;
+mod chat_model;
 mod events;
 mod idempotency;
 mod isolation;
 mod moods;
 mod openapi;
 mod pagination;
+mod safety;
 mod store;
 mod template;

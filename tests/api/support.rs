@@ -28,10 +28,16 @@ pub struct User {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with options adjusted by `adjust` (chat settings, model key, clock).
+    pub async fn start_with(adjust: impl FnOnce(&mut LocalOptions)) -> Self {
         let mut options = LocalOptions::new(repository_root(), aws_endpoint());
         options.table_name = TABLE.into();
         // A secret per app: tests that change it cannot disturb others.
         options.secret_id = format!("therabot-test-{}", ulid::Ulid::new());
+        adjust(&mut options);
         let api = LocalApi::start(options).await.expect("local API starts");
         Self {
             api,
@@ -77,6 +83,40 @@ impl TestApp {
         json
     }
 
+    /// Starts a conversation and returns it.
+    pub async fn create_conversation(&self, user: &User, body: Value) -> Value {
+        json_created(self.post_json(user, "/v1/conversations", &body).await).await
+    }
+
+    /// Sends `text` to conversation `id` and returns the response.
+    pub async fn send(&self, user: &User, id: &str, text: &str) -> Response {
+        self.post_json(
+            user,
+            &format!("/v1/conversations/{id}/messages"),
+            &serde_json::json!({"text": text}),
+        )
+        .await
+    }
+
+    /// Every page of `path` (which must already have a `?`), following `next_token`.
+    pub async fn all_pages(&self, user: &User, path: &str) -> Vec<Vec<Value>> {
+        let mut pages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut url = path.to_owned();
+            if let Some(t) = &token {
+                url.push_str(&format!("&next_token={t}"));
+            }
+            let page = json_ok(self.get(user, &url).await).await;
+            pages.push(page["items"].as_array().unwrap().clone());
+            match page["next_token"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => return pages,
+            }
+            assert!(pages.len() < 100, "pagination does not end");
+        }
+    }
+
     /// Every mood entry of `user`, following `next_token`.
     pub async fn all_moods(&self, user: &User, query: &str) -> Vec<Value> {
         let mut items = Vec::new();
@@ -94,6 +134,14 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Asserts a 201 JSON response and returns its body.
+pub async fn json_created(response: Response) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 /// Asserts a 2xx JSON response and returns its body.

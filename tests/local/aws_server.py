@@ -2,6 +2,8 @@
 
     python aws_server.py --port 4566 [--state .local/dynamodb.json] [--port-file FILE]
 
+Requests are handled one at a time (connections stay concurrent): DynamoDB's conditional
+writes and transactions are atomic, and moto's are only if nothing interleaves with them.
 moto keeps everything in memory. With --state, DynamoDB tables and items are written to
 that file every few seconds and on exit (SIGINT/SIGTERM), and loaded at start, so local data
 survives restarts of `make dev`. Secrets are not saved: the dev server recreates its secret.
@@ -13,19 +15,36 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class OneAtATime:
+    """Runs the wrapped WSGI app for one request at a time."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+def serve(port: int):
+    app = OneAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def client(port: int):
@@ -93,9 +112,8 @@ def main() -> None:
     args = parser.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = args.port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = serve(args.port)
+    port = server.server_port
     ddb = client(port)
     if args.state and os.path.exists(args.state):
         with open(args.state) as f:
@@ -117,7 +135,7 @@ def main() -> None:
                 last = data
     if args.state:
         save(ddb, args.state)
-    server.stop()
+    server.shutdown()
     sys.exit(0)
 
 

@@ -26,7 +26,7 @@ use tokio::net::TcpListener;
 use issuer::LocalIssuer;
 
 /// Where and how to run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LocalOptions {
     /// The moto server, e.g. `http://127.0.0.1:4566`.
     pub aws_endpoint: String,
@@ -45,6 +45,8 @@ pub struct LocalOptions {
     pub chat_settings: std::collections::BTreeMap<String, String>,
     /// The model API key to put into the local secret, if any.
     pub llm_api_key: Option<String>,
+    /// A clock to use instead of the system's (tests of time-dependent rules).
+    pub clock: Option<therabot_shared::app::Clock>,
 }
 
 impl LocalOptions {
@@ -59,6 +61,7 @@ impl LocalOptions {
             root: root.into(),
             chat_settings: std::collections::BTreeMap::new(),
             llm_api_key: None,
+            clock: None,
         }
     }
 }
@@ -104,6 +107,10 @@ impl LocalApi {
                 .map(|(_, v)| v.clone())
         })?;
         let context = AppContext::connect(config).await?;
+        let context = match options.clock.clone() {
+            Some(clock) => context.with_clock(clock),
+            None => context,
+        };
         let spec = table::table_spec(&options.root.join("template.yaml"))?;
         table::ensure_table(context.store().client(), &options.table_name, &spec).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(context.sdk());

@@ -120,7 +120,11 @@ impl SafetyView {
         let show = level >= Level::Elevated;
         Self {
             level,
-            resources: if show { resources.resources.clone() } else { Vec::new() },
+            resources: if show {
+                resources.resources.clone()
+            } else {
+                Vec::new()
+            },
             emergency_number: show.then(|| resources.emergency.clone()),
         }
     }
@@ -143,7 +147,11 @@ pub struct CreatedConversation {
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     /// 1 to 4,000 characters.
-    #[schema(min_length = 1, max_length = 4000, example = "I've been feeling anxious all week")]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        example = "I've been feeling anxious all week"
+    )]
     pub text: String,
 }
 

@@ -60,12 +60,14 @@ impl ChatConfig {
         }
         env.finish_with(&problems)?;
         Ok(Self {
-            model: base_url.zip(model_name).map(|(base_url, model)| ModelConfig {
-                base_url,
-                model,
-                budget: Duration::from_millis(timeout_ms),
-                max_tokens,
-            }),
+            model: base_url
+                .zip(model_name)
+                .map(|(base_url, model)| ModelConfig {
+                    base_url,
+                    model,
+                    budget: Duration::from_millis(timeout_ms),
+                    max_tokens,
+                }),
             quota_per_hour,
             check_in_window: SignedDuration::from_hours(window_hours.max(1)),
             reminder_after: SignedDuration::from_hours(reminder_hours.max(1)),
@@ -81,8 +83,13 @@ mod tests {
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<ChatConfig, ConfigError> {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        ChatConfig::from_lookup(&|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        ChatConfig::from_lookup(&|name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
@@ -94,11 +101,21 @@ mod tests {
 
     #[test]
     fn an_endpoint_needs_a_model_name_and_a_sane_timeout() {
-        let error = read(&[("LLM_BASE_URL", "http://127.0.0.1:9/v1"), ("LLM_TIMEOUT_MS", "60000")])
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("LLM_MODEL") && error.contains("LLM_TIMEOUT_MS"), "{error}");
-        let config = read(&[("LLM_BASE_URL", "http://127.0.0.1:9/v1"), ("LLM_MODEL", "m")]).unwrap();
+        let error = read(&[
+            ("LLM_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("LLM_TIMEOUT_MS", "60000"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("LLM_MODEL") && error.contains("LLM_TIMEOUT_MS"),
+            "{error}"
+        );
+        let config = read(&[
+            ("LLM_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("LLM_MODEL", "m"),
+        ])
+        .unwrap();
         assert_eq!(config.model.unwrap().model, "m");
     }
 }

@@ -40,8 +40,10 @@ fn language_from(headers: &HeaderMap) -> Lang {
 }
 
 fn country_param(raw: Option<&str>) -> Result<Option<CountryCode>, ApiError> {
-    raw.map(|c| CountryCode::parse("country", c).map_err(|e| ApiError::bad_parameter("country", &e.message)))
-        .transpose()
+    raw.map(|c| {
+        CountryCode::parse("country", c).map_err(|e| ApiError::bad_parameter("country", &e.message))
+    })
+    .transpose()
 }
 
 struct NewConversation {
@@ -50,7 +52,10 @@ struct NewConversation {
     lang: Lang,
 }
 
-fn parse_new(request: CreateConversation, headers: &HeaderMap) -> Result<NewConversation, ApiError> {
+fn parse_new(
+    request: CreateConversation,
+    headers: &HeaderMap,
+) -> Result<NewConversation, ApiError> {
     let mut errors = FieldErrors::new();
     let title = request
         .title
@@ -70,7 +75,11 @@ fn parse_new(request: CreateConversation, headers: &HeaderMap) -> Result<NewConv
         None => language_from(headers),
     };
     errors.into_result().map_err(ApiError::Validation)?;
-    Ok(NewConversation { title, country, lang })
+    Ok(NewConversation {
+        title,
+        country,
+        lang,
+    })
 }
 
 /// Start a conversation. It opens with the AI disclosure, and with a check-in when the user
@@ -143,7 +152,9 @@ pub(crate) async fn create_conversation(
         response.headers_mut().insert(header::LOCATION, location);
     }
     let Some(key) = key else {
-        store.create_conversation(&identity.user, &conversation, &opening, None).await?;
+        store
+            .create_conversation(&identity.user, &conversation, &opening, None)
+            .await?;
         return Ok(response);
     };
     let hash = idempotency::request_hash("POST /v1/conversations", &body.document);
@@ -156,7 +167,10 @@ pub(crate) async fn create_conversation(
         now,
     );
     write.conversation = Some(id.to_string());
-    match store.create_conversation(&identity.user, &conversation, &opening, Some(&write)).await {
+    match store
+        .create_conversation(&identity.user, &conversation, &opening, Some(&write))
+        .await
+    {
         Ok(()) => Ok(response),
         Err(error) if idempotency::is_taken(&error) => {
             idempotency::answer_taken_key(store, &identity.user, &key, &hash, now).await
@@ -184,8 +198,15 @@ pub(crate) async fn list_conversations(
     let limit = pagination::limit(query.limit)?;
     let scope = PageScope::new(&identity.user, "GET /v1/conversations");
     let tokens = app.page_tokens().await?;
-    let start = query.next_token.as_deref().map(|t| tokens.open(&scope, t)).transpose()?;
-    let page = app.store().list_conversations(&identity.user, limit, start).await?;
+    let start = query
+        .next_token
+        .as_deref()
+        .map(|t| tokens.open(&scope, t))
+        .transpose()?;
+    let page = app
+        .store()
+        .list_conversations(&identity.user, limit, start)
+        .await?;
     Ok(axum::Json(ConversationPage {
         items: page.items.iter().map(ConversationView::from).collect(),
         next_token: page.next.map(|c| tokens.seal(&scope, &c)),
@@ -233,7 +254,12 @@ pub(crate) async fn delete_conversation(
     identity: Identity,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
-    if state.app().store().delete_conversation(&identity.user, id).await? {
+    if state
+        .app()
+        .store()
+        .delete_conversation(&identity.user, id)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -245,7 +271,10 @@ fn role_param(raw: Option<&str>) -> Result<Option<Role>, ApiError> {
         None => Ok(None),
         Some("user") => Ok(Some(Role::User)),
         Some("assistant") => Ok(Some(Role::Assistant)),
-        Some(_) => Err(ApiError::bad_parameter("role", "must be `user` or `assistant`")),
+        Some(_) => Err(ApiError::bad_parameter(
+            "role",
+            "must be `user` or `assistant`",
+        )),
     }
 }
 
@@ -281,20 +310,37 @@ pub(crate) async fn list_messages(
     check_range(from, to)?;
     let role = role_param(query.role.as_deref())?;
     let text = text_param(query.q.as_deref())?;
-    let scope = PageScope::new(&identity.user, &format!("GET /v1/conversations/{id}/messages"))
-        .with("from", from)
-        .with("to", to)
-        .with("role", role.map(Role::as_str))
-        .with("q", text.as_deref());
+    let scope = PageScope::new(
+        &identity.user,
+        &format!("GET /v1/conversations/{id}/messages"),
+    )
+    .with("from", from)
+    .with("to", to)
+    .with("role", role.map(Role::as_str))
+    .with("q", text.as_deref());
     let tokens = app.page_tokens().await?;
-    let start = query.next_token.as_deref().map(|t| tokens.open(&scope, t)).transpose()?;
+    let start = query
+        .next_token
+        .as_deref()
+        .map(|t| tokens.open(&scope, t))
+        .transpose()?;
     let first_page = start.is_none();
-    let filter = MessageFilter { from, to, role, text };
+    let filter = MessageFilter {
+        from,
+        to,
+        role,
+        text,
+    };
     let store = app.store();
-    let page = store.list_messages(&identity.user, id, &filter, limit, start).await?;
+    let page = store
+        .list_messages(&identity.user, id, &filter, limit, start)
+        .await?;
     // Every conversation holds at least its disclosure, so an empty first page means either
     // filters that match nothing or no conversation: one read tells which.
-    if first_page && page.items.is_empty() && store.get_conversation(&identity.user, id).await?.is_none() {
+    if first_page
+        && page.items.is_empty()
+        && store.get_conversation(&identity.user, id).await?.is_none()
+    {
         return Err(ApiError::NotFound);
     }
     Ok(axum::Json(MessagePage {

@@ -78,8 +78,14 @@ impl FromRef<ChatState> for AppContext {
 /// The chat routes with their OpenAPI description, not yet bound to a state.
 pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new()
-        .routes(routes!(handlers::create_conversation, handlers::list_conversations))
-        .routes(routes!(handlers::get_conversation, handlers::delete_conversation))
+        .routes(routes!(
+            handlers::create_conversation,
+            handlers::list_conversations
+        ))
+        .routes(routes!(
+            handlers::get_conversation,
+            handlers::delete_conversation
+        ))
         .routes(routes!(turn::send_message, handlers::list_messages))
         .routes(routes!(handlers::safety_resources))
         .routes(routes!(handlers::safety_status))

@@ -16,7 +16,11 @@ pub enum Lang {
 impl Lang {
     /// `es` for Spanish, English otherwise.
     pub fn from_code(code: &str) -> Self {
-        if code.eq_ignore_ascii_case("es") { Self::Es } else { Self::En }
+        if code.eq_ignore_ascii_case("es") {
+            Self::Es
+        } else {
+            Self::En
+        }
     }
 
     /// The code stored on a conversation.
@@ -92,7 +96,9 @@ fn describe(resources: &CountryResources, lang: Lang) -> String {
             let mut ways = Vec::new();
             match (&r.phone, &r.sms, lang) {
                 (Some(p), Some(s), Lang::En) if p == s => ways.push(format!("call or text {p}")),
-                (Some(p), Some(s), Lang::Es) if p == s => ways.push(format!("llama o escribe al {p}")),
+                (Some(p), Some(s), Lang::Es) if p == s => {
+                    ways.push(format!("llama o escribe al {p}"))
+                }
                 _ => {
                     if let Some(p) = &r.phone {
                         ways.push(match lang {

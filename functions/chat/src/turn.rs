@@ -70,8 +70,8 @@ pub(crate) async fn send_message(
     body: JsonBody<SendMessage>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey::from_headers(&headers)?;
-    let text = MessageText::parse("text", &body.value.text)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let text =
+        MessageText::parse("text", &body.value.text).map_err(|e| ApiError::Validation(vec![e]))?;
     let app = state.app();
     let store = app.store();
     let user = &identity.user;
@@ -90,7 +90,8 @@ pub(crate) async fn send_message(
         .and_then(|m| m.safety_level)
         .unwrap_or(Level::None);
     let screening = screen_in_context(text.as_str(), previous);
-    let user_message = ChatMessage::user(conversation_id, &text, now, screening.level, SCREEN_VERSION);
+    let user_message =
+        ChatMessage::user(conversation_id, &text, now, screening.level, SCREEN_VERSION);
 
     // Round trip 2: the message is stored before the model is called.
     let route = format!("POST /v1/conversations/{conversation_id}/messages");
@@ -114,7 +115,9 @@ pub(crate) async fn send_message(
     match store.record_user_turn(&turn).await {
         Ok(()) => {}
         Err(TurnError::ConversationGone) => return Err(ApiError::NotFound),
-        Err(TurnError::QuotaExceeded) => return Err(quota_exceeded(now, state.config().quota_per_hour)),
+        Err(TurnError::QuotaExceeded) => {
+            return Err(quota_exceeded(now, state.config().quota_per_hour));
+        }
         Err(TurnError::KeyTaken) => {
             let Some(key) = key else {
                 return Err(ApiError::internal("idempotency key taken without a key"));
@@ -127,13 +130,27 @@ pub(crate) async fn send_message(
     let lang = Lang::from_code(screening.language);
     let country = conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
-    let answer = answer(&state, &conversation, &recent, &text, &screening, lang, resources).await;
-    let level = if answer.escalated { Level::Crisis } else { screening.level };
+    let answer = answer(
+        &state,
+        &conversation,
+        &recent,
+        &text,
+        &screening,
+        lang,
+        resources,
+    )
+    .await;
+    let level = if answer.escalated {
+        Level::Crisis
+    } else {
+        screening.level
+    };
 
     // Replies are stamped after the user's message, so history stays in order.
     let mut at = app.now().max(now + SignedDuration::from_millis(1));
     let mut replies = Vec::new();
-    let reminder_due = now.duration_since(conversation.disclosed_at) >= state.config().reminder_after;
+    let reminder_due =
+        now.duration_since(conversation.disclosed_at) >= state.config().reminder_after;
     if reminder_due {
         replies.push(ChatMessage::assistant(
             conversation_id,
@@ -170,7 +187,16 @@ pub(crate) async fn send_message(
         )),
         ..write
     });
-    store_reply(&state, user, conversation_id, &replies, reminder_due, completed.as_ref(), answer.escalated).await;
+    store_reply(
+        &state,
+        user,
+        conversation_id,
+        &replies,
+        reminder_due,
+        completed.as_ref(),
+        answer.escalated,
+    )
+    .await;
     Ok(response)
 }
 
@@ -299,11 +325,17 @@ fn prompt(
         system.push_str("\n\n");
         system.push_str(ELEVATED_PROMPT);
     }
-    let mut budget = state.config().context_chars.saturating_sub(text.as_str().len());
+    let mut budget = state
+        .config()
+        .context_chars
+        .saturating_sub(text.as_str().len());
     let mut history = Vec::new();
     // `recent` is newest first; keep the newest turns that fit, then put them in order.
     for message in recent {
-        if matches!(message.kind, MessageKind::Disclosure | MessageKind::Reminder) {
+        if matches!(
+            message.kind,
+            MessageKind::Disclosure | MessageKind::Reminder
+        ) {
             continue;
         }
         let size = message.text.len();
@@ -311,7 +343,10 @@ fn prompt(
             break;
         }
         budget -= size;
-        history.push(PromptMessage::new(message.role.as_str(), message.text.clone()));
+        history.push(PromptMessage::new(
+            message.role.as_str(),
+            message.text.clone(),
+        ));
     }
     history.reverse();
     let mut prompt = Vec::with_capacity(history.len() + 2);

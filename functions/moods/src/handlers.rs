@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use jiff::tz::TimeZone;
 use jiff::SignedDuration;
+use jiff::tz::TimeZone;
 use therabot_shared::AppContext;
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::mood::MoodEntry;
@@ -27,7 +27,9 @@ const CREATE_ROUTE: &str = "POST /v1/moods";
 /// A JSON response carrying the entry's `ETag`.
 fn entry_response(status: StatusCode, entry: &MoodEntry) -> Response {
     let mut response = json::respond(status, &Mood::from(entry));
-    response.headers_mut().insert(header::ETAG, etag(entry.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(entry.version));
     response
 }
 

@@ -98,7 +98,10 @@ where
 
 /// A JSON response with `status` (the body is serialised without fallible steps that a
 /// request could influence).
-pub fn respond<T: serde::Serialize>(status: http::StatusCode, body: &T) -> axum::response::Response {
+pub fn respond<T: serde::Serialize>(
+    status: http::StatusCode,
+    body: &T,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = (status, bytes).into_response();

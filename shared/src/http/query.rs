@@ -38,7 +38,10 @@ pub fn time_param(field: &str, raw: Option<&str>) -> Result<Option<jiff::Timesta
 }
 
 /// Refuses a range whose start is after its end.
-pub fn check_range(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Result<(), ApiError> {
+pub fn check_range(
+    from: Option<jiff::Timestamp>,
+    to: Option<jiff::Timestamp>,
+) -> Result<(), ApiError> {
     match (from, to) {
         (Some(from), Some(to)) if from > to => {
             Err(ApiError::bad_parameter("from", "must not be after `to`"))

@@ -288,8 +288,11 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
             continue;
         }
         let sentence = sentence_tokens(&n, n.sentence[start]);
-        if matches!(kind, Kind::Generic | Kind::Weak) && !contains_any(&sentence, &ctx.first_person)
-        {
+        // A bare risk word counts when the speaker is in the sentence, or when nobody else
+        // is ("two years clean from self-harm today" is about the writer).
+        let about_speaker = contains_any(&sentence, &ctx.first_person)
+            || (kind == Kind::Generic && !contains_any(&sentence, &ctx.third));
+        if matches!(kind, Kind::Generic | Kind::Weak) && !about_speaker {
             continue;
         }
         if (kind == Kind::Weak && n.humor)

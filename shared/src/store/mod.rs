@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod moods;
 pub mod page;
+pub mod round_trips;
 
 use std::collections::HashMap;
 
@@ -27,15 +28,26 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Store {
     client: Client,
     table: String,
+    round_trips: round_trips::RoundTrips,
 }
 
 impl Store {
-    /// A store over `table`, using `client`.
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    /// A store over `table`, with a client made from `sdk` that counts its round trips.
+    pub fn new(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        let round_trips = round_trips::RoundTrips::default();
+        let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+            .interceptor(round_trips.clone())
+            .build();
         Self {
-            client,
+            client: Client::from_conf(config),
             table: table.into(),
+            round_trips,
         }
+    }
+
+    /// DynamoDB requests sent so far by this store.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.count()
     }
 
     /// The DynamoDB client.

@@ -42,7 +42,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     options.llm_api_key = std::env::var("LLM_API_KEY").ok().filter(|k| !k.is_empty());
     let responder = match options.chat_settings.get("LLM_BASE_URL") {
         Some(url) => format!("the model at {url}"),
-        None => "the built-in responder (set LLM_BASE_URL, LLM_MODEL, LLM_API_KEY for a model)".to_owned(),
+        None => "the built-in responder (set LLM_BASE_URL, LLM_MODEL, LLM_API_KEY for a model)"
+            .to_owned(),
     };
     let api = LocalApi::start(options).await?;
     let url = &api.base_url;
