@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-functions=(${FUNCTIONS:-moods})
+functions=(${FUNCTIONS:-moods chat})
 cargo build --release $(printf -- '-p %s ' "${functions[@]}")
 mkdir -p .local
 portfile="$(mktemp .local/bench-aws-port.XXXXXX)"; rm -f "$portfile"

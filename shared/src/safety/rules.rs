@@ -399,6 +399,26 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "@I ~2 just|have? ~1 cut|slit|slashed|opened ~1 my ~1 wrist|wrists|throat|veins !on|by_accident|accidentally|opening|while|cooking|shaving",
     ),
     (
+        "on-a-ledge",
+        Kind::Attempt,
+        "@I ~2 standing|sitting|stood|sat|parado|parada|sentado|sentada|on|en ~1 on|at|en? ~1 the|a|el|la|una ~1 ledge|rooftop_edge|railing|cornisa|baranda|barandilla !of_my|of_the_bed|in_my_room|at_work",
+    ),
+    (
+        "last-message",
+        Kind::Passive,
+        "this_is_my_last_message|my_last_message|my_final_message|last_time_youll_hear_from_me|last_time_anyone_hears_from_me|mi_ultimo_mensaje|este_es_mi_ultimo_mensaje",
+    ),
+    (
+        "no-point-living",
+        Kind::Hopeless,
+        "dont|cant|do_not|never|no ~2 see ~1 the|any ~1 point ~3 living|life|going_on|being_alive|existing|anything|trying|anymore",
+    ),
+    (
+        "es-cortes",
+        Kind::SelfHarm,
+        "me ~1 hago|hice ~1 cortes|heridas|dano|quemaduras",
+    ),
+    (
         "on-the-tracks",
         Kind::Attempt,
         "@I ~2 sitting|standing|lying|laying|sat|stood|waiting|sentado|sentada|parado|parada|acostado|acostada ~1 on|at|in|en ~2 the|las? ~1 train_tracks|tracks|railroad|railway|railway_tracks|vias|vias_del_tren",
@@ -421,7 +441,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "jump-in-front",
         Kind::Intent,
-        "@INTENT ~3 jump|throw_myself|step|walk|tirarme ~1 in_front_of|in_front|delante_de|frente_a ~2 train|bus|car|truck|traffic|tren|coche|carro",
+        "@INTENT ~3 jump|jumping|throw_myself|throwing_myself|step|stepping|walk|walking|tirarme ~1 in_front_of|in_front|delante_de|frente_a ~2 train|bus|car|truck|traffic|tren|coche|carro",
     ),
     (
         "promise-not",
@@ -518,7 +538,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "took-many",
         Kind::Attempt,
-        "took|taken|swallowed|downed|popped|ingested|drank|drunk|tome|trague|tomado|tomo ~4 all|whole|entire|every|bunch|lot|handful|#BIG|bottle|pack|packet|todas|muchas|un_monton|el_frasco|la_caja|un_frasco|frasco|una_caja|caja|entero|entera|blister|bote ~4 @PILLS|of_them|bleach|antifreeze !this_morning|today|for_today|as_prescribed|on_time|with|for_the_day|this_evening|like|prescribed|esta_manana|hoy|como",
+        "took|taken|swallowed|downed|popped|ingested|drank|drunk|tome|trague|tomado|tomo ~4 all|whole|entire|every|bunch|lot|handful|#BIG|bottle|pack|packet|todas|muchas|un_monton|el_frasco|la_caja|un_frasco|frasco|una_caja|caja|entero|entera|blister|bote ~4 @PILLS|of_them|bleach|antifreeze !this_morning|today|for_today|as_prescribed|on_time|with_breakfast|with_food|with_water|with_dinner|with_a_meal|with_meals|for_the_day|this_evening|like|prescribed|esta_manana|hoy|como",
     ),
     (
         "overdosed",
@@ -538,7 +558,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "at-my-body",
         Kind::Attempt,
-        "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello",
+        "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|against_my_wrist|against_my_throat|against_my_neck|against_my_skin|on_my_wrist|at_my_wrist|to_my_neck|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello|en_mi_muneca|contra_mi_muneca",
     ),
     (
         "wont-survive-night",
@@ -584,7 +604,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     ),
     (
         "sleep-forever",
-        Kind::Passive,
+        Kind::Weak,
         "want|wanna|wish|could|just ~3 sleep_forever|fall_asleep_forever|never_wake_up|not_wake_up|go_to_sleep_and_never_wake_up|go_to_sleep_and_not_wake_up|sleep_and_never_wake_up|dormir_para_siempre|no_despertar",
     ),
     (
@@ -595,7 +615,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "not-exist",
         Kind::Passive,
-        "want|wanna|wish|quiero|quisiera ~3 not_exist|stop_existing|cease_to_exist|no_existir|dejar_de_existir",
+        "want|wanna|wish|quiero|quisiera|deseo|desearia|me_gustaria ~3 not_exist|stop_existing|cease_to_exist|no_existir|dejar_de_existir",
     ),
     (
         "sin-sentido",
