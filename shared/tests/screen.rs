@@ -96,10 +96,20 @@ fn screening_takes_well_under_a_millisecond_per_message() {
     for (_, _, text) in &set {
         screen(text);
     }
+    let per_message = started.elapsed() / set.len() as u32;
+    let started = Instant::now();
     screen(&long);
-    let per_message = started.elapsed() / (set.len() as u32 + 1);
-    println!("mean screening time (debug build): {per_message:?}");
-    assert!(per_message.as_millis() < 20);
+    let longest = started.elapsed();
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "screening ({build} build): mean {per_message:?} per labelled message, {longest:?} for a {}-character message",
+        long.chars().count()
+    );
+    assert!(per_message.as_millis() < 20 && longest.as_millis() < 200);
 }
 
 #[test]

@@ -15,7 +15,7 @@ mod rules;
 use std::sync::OnceLock;
 
 use normalize::{Normalized, normalize};
-use patterns::{Found, NEGATIONS, Pattern};
+use patterns::{Found, NEGATIONS, Pattern, WordMap};
 use rules::{Kind, RULES, group};
 
 /// The version of the rules; stored on every screened message. Bump on any rule change.
@@ -72,15 +72,34 @@ pub struct Screening {
 
 struct Compiled {
     rules: Vec<(&'static str, Kind, Pattern)>,
+    /// Rules by the words they can start with…
+    anchored: WordMap<Vec<usize>>,
+    /// …and the rules that can start anywhere.
+    unanchored: Vec<usize>,
 }
 
 fn compiled() -> &'static Compiled {
     static RULESET: OnceLock<Compiled> = OnceLock::new();
-    RULESET.get_or_init(|| Compiled {
-        rules: RULES
+    RULESET.get_or_init(|| {
+        let rules: Vec<(&'static str, Kind, Pattern)> = RULES
             .iter()
             .map(|(id, kind, source)| (*id, *kind, Pattern::compile(source, &group)))
-            .collect(),
+            .collect();
+        let mut anchored: WordMap<Vec<usize>> = WordMap::default();
+        let mut unanchored = Vec::new();
+        for (index, (_, _, pattern)) in rules.iter().enumerate() {
+            match pattern.first_words() {
+                Some(words) => words
+                    .into_iter()
+                    .for_each(|w| anchored.entry(w).or_default().push(index)),
+                None => unanchored.push(index),
+            }
+        }
+        Compiled {
+            rules,
+            anchored,
+            unanchored,
+        }
     })
 }
 
@@ -100,8 +119,8 @@ struct Context {
     disclaimers: Vec<Vec<String>>,
     study: Vec<Vec<String>>,
     stops: Vec<String>,
-    spanish: Vec<String>,
-    english: Vec<String>,
+    spanish: WordMap<()>,
+    english: WordMap<()>,
 }
 
 fn context() -> &'static Context {
@@ -137,9 +156,9 @@ fn context() -> &'static Context {
         subjects: ["i", "im", "ive", "id", "ill", "me", "yo"].iter().map(|s| normalize::skeleton(s)).collect(),
         stops: ["but", "and", "because", "so", "pero", "y", "porque", "though"].iter().map(|s| normalize::skeleton(s)).collect(),
         spanish: "que|de|la|el|y|en|no|me|quiero|estoy|mi|por|para|con|una|un|es|lo|ya|muy|mas|pero|tengo|soy|se|todo|nada|vida|esta"
-            .split('|').map(normalize::skeleton).collect(),
+            .split('|').map(|w| (normalize::skeleton(w), ())).collect(),
         english: "the|i|to|and|a|is|my|it|you|im|me|of|in|that|want|dont|this|so|just|have|be|feel|am|ive|with|for|what"
-            .split('|').map(normalize::skeleton).collect(),
+            .split('|').map(|w| (normalize::skeleton(w), ())).collect(),
     })
 }
 
@@ -252,8 +271,21 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
     let compiled = compiled();
     let mut excluded = vec![false; n.tokens.len()];
     let mut found: Vec<(&'static str, Kind, Found)> = Vec::new();
-    for (id, kind, pattern) in &compiled.rules {
-        for hit in pattern.find(&n.tokens, &n.sentence, &n.clause) {
+    let mut scratch = Vec::with_capacity(16);
+    for (start, token) in n.tokens.iter().enumerate() {
+        let candidates = compiled
+            .anchored
+            .get(token)
+            .into_iter()
+            .flatten()
+            .chain(compiled.unanchored.iter());
+        for &index in candidates {
+            let (id, kind, pattern) = &compiled.rules[index];
+            let Some(hit) =
+                pattern.match_at(start, &n.tokens, &n.sentence, &n.clause, &mut scratch)
+            else {
+                continue;
+            };
             if *kind == Kind::Exclusion {
                 excluded[hit.start..hit.end]
                     .iter_mut()
@@ -348,8 +380,16 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
             level = escalated;
         }
     }
-    let spanish = n.tokens.iter().filter(|t| ctx.spanish.contains(t)).count();
-    let english = n.tokens.iter().filter(|t| ctx.english.contains(t)).count();
+    let spanish = n
+        .tokens
+        .iter()
+        .filter(|t| ctx.spanish.contains_key(*t))
+        .count();
+    let english = n
+        .tokens
+        .iter()
+        .filter(|t| ctx.english.contains_key(*t))
+        .count();
     let screening = Screening {
         level,
         language: if spanish > english { "es" } else { "en" },

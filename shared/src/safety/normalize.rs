@@ -123,46 +123,60 @@ fn de_leet(token: &str) -> String {
 /// ("k i l l m y s e l f"): split into known words when the whole token segments into the
 /// screen's vocabulary and at least one piece is a risk word. Anything else is left alone.
 fn split_run_together(token: &str) -> Vec<String> {
-    let chars: Vec<char> = token.chars().collect();
-    if chars.len() < 5 || chars.len() > 48 || !chars.iter().all(char::is_ascii_lowercase) {
+    let len = token.len();
+    if !(5..=48).contains(&len) || !token.bytes().all(|b| b.is_ascii_lowercase()) {
         return vec![token.to_owned()];
     }
     let vocabulary = vocabulary();
     if vocabulary.words.contains(token) {
         return vec![token.to_owned()];
     }
-    // best[i]: a segmentation of chars[..i] into vocabulary words, fewest pieces first.
-    let mut best: Vec<Option<Vec<String>>> = vec![None; chars.len() + 1];
-    best[0] = Some(Vec::new());
-    for end in 1..=chars.len() {
+    // best[i]: (pieces, start of the last piece) of the shortest segmentation of token[..i].
+    // Byte offsets are char offsets here: the token is ASCII.
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; len + 1];
+    best[0] = Some((0, 0));
+    for end in 1..=len {
         for start in end.saturating_sub(16)..end {
-            let Some(prefix) = &best[start] else { continue };
-            let piece: String = chars[start..end].iter().collect();
-            if vocabulary.words.contains(&piece) {
-                let candidate = [prefix.clone(), vec![piece]].concat();
-                if best[end].as_ref().is_none_or(|b| candidate.len() < b.len()) {
-                    best[end] = Some(candidate);
-                }
+            let Some((pieces, _)) = best[start] else {
+                continue;
+            };
+            if vocabulary.words.contains(&token[start..end])
+                && best[end].is_none_or(|(b, _)| pieces + 1 < b)
+            {
+                best[end] = Some((pieces + 1, start));
             }
         }
     }
-    match best.pop().flatten() {
-        Some(pieces) if pieces.len() > 1 && pieces.iter().any(|p| vocabulary.risk.contains(p)) => {
-            pieces
-        }
-        _ => vec![token.to_owned()],
+    let Some((pieces, _)) = best[len] else {
+        return vec![token.to_owned()];
+    };
+    let mut out = Vec::with_capacity(pieces);
+    let mut end = len;
+    while end > 0 {
+        let Some((_, start)) = best[end] else { break };
+        out.push(token[start..end].to_owned());
+        end = start;
+    }
+    out.reverse();
+    if out.len() > 1 && out.iter().any(|p| vocabulary.risk.contains(p)) {
+        out
+    } else {
+        vec![token.to_owned()]
     }
 }
 
+type WordSet =
+    std::collections::HashSet<String, std::hash::BuildHasherDefault<super::patterns::WordHasher>>;
+
 struct Vocabulary {
-    words: std::collections::HashSet<String>,
-    risk: std::collections::HashSet<String>,
+    words: WordSet,
+    risk: WordSet,
 }
 
 fn vocabulary() -> &'static Vocabulary {
     static VOCABULARY: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
     VOCABULARY.get_or_init(|| {
-        let risk: std::collections::HashSet<String> = [
+        let risk: WordSet = [
             "kill",
             "killing",
             "myself",
@@ -186,7 +200,7 @@ fn vocabulary() -> &'static Vocabulary {
         .iter()
         .map(|w| (*w).to_owned())
         .collect();
-        let mut words: std::collections::HashSet<String> = [
+        let mut words: WordSet = [
             "i", "im", "want", "wanna", "to", "my", "me", "just", "going", "gonna", "need", "self",
             "own", "take", "it", "all", "go", "so", "bad", "really", "quiero", "me", "voy", "a",
             "la", "vida", "commit", "cut", "slit", "be", "should", "will", "feel", "like", "am",

@@ -13,15 +13,76 @@
 //! Matches never cross a sentence boundary. Words of six letters or more also match with one
 //! typo (Damerau distance 1), so "sucide" and "myslef" are caught.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use super::normalize::skeleton;
+
+/// A fast, non-cryptographic hasher for the screen's word tables (the keys are our own
+/// vocabulary, so hash flooding is not a concern; SipHash showed up in profiles).
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+/// A map keyed by words, hashed with [`WordHasher`].
+pub(crate) type WordMap<V> = std::collections::HashMap<String, V, BuildHasherDefault<WordHasher>>;
+
+/// Alternatives indexed by their first word, so a token is compared only with the
+/// alternatives that can start with it (the screen stays fast on 4,000-character messages).
+#[derive(Debug, Clone, Default)]
+struct AltSet {
+    by_first: WordMap<Vec<Vec<String>>>,
+    /// Alternatives whose first word also matches with a typo: always tried.
+    fuzzy_first: Vec<Vec<String>>,
+}
+
+impl AltSet {
+    fn new(alternatives: Vec<Vec<String>>) -> Self {
+        let mut set = Self::default();
+        for alt in alternatives {
+            match alt.first() {
+                Some(first) if FUZZY.contains(&first.as_str()) => set.fuzzy_first.push(alt),
+                Some(first) => set.by_first.entry(first.clone()).or_default().push(alt),
+                None => {}
+            }
+        }
+        set
+    }
+
+    fn candidates<'a>(&'a self, token: Option<&String>) -> impl Iterator<Item = &'a Vec<String>> {
+        token
+            .and_then(|t| self.by_first.get(t))
+            .into_iter()
+            .flatten()
+            .chain(self.fuzzy_first.iter())
+    }
+
+    /// The words a match must start with, if that is known without fuzziness.
+    fn first_words(&self) -> Option<HashSet<String>> {
+        self.fuzzy_first
+            .is_empty()
+            .then(|| self.by_first.keys().cloned().collect())
+    }
+}
 
 /// One element of a pattern.
 #[derive(Debug, Clone)]
 enum Elem {
-    Alt(Vec<Vec<String>>),
-    Opt(Vec<Vec<String>>),
+    Alt(AltSet),
+    Opt(AltSet),
     Gap(usize),
-    NotNext(Vec<Vec<String>>),
+    NotNext(AltSet),
     End,
     BigNumber,
 }
@@ -73,31 +134,51 @@ impl Pattern {
             } else if part == "#BIG" {
                 Elem::BigNumber
             } else if let Some(rest) = part.strip_prefix('!') {
-                Elem::NotNext(alternatives(rest, groups))
+                Elem::NotNext(AltSet::new(alternatives(rest, groups)))
             } else if let Some(rest) = part.strip_suffix('?') {
-                Elem::Opt(alternatives(rest, groups))
+                Elem::Opt(AltSet::new(alternatives(rest, groups)))
             } else {
-                Elem::Alt(alternatives(part, groups))
+                Elem::Alt(AltSet::new(alternatives(part, groups)))
             };
             elems.push(elem);
         }
         Self { elems }
     }
 
-    /// Every place the pattern matches in `tokens`, at most one per start.
-    pub(crate) fn find(&self, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Vec<Found> {
-        let mut found = Vec::new();
-        for start in 0..tokens.len() {
-            let mut skipped = Vec::new();
-            if let Some(end) = self.at(0, start, start, tokens, sentence, clause, &mut skipped) {
-                found.push(Found {
-                    start,
-                    end,
-                    skipped,
-                });
-            }
+    /// The words a match can start with; `None` when it can start anywhere.
+    pub(crate) fn first_words(&self) -> Option<HashSet<String>> {
+        match self.elems.first() {
+            Some(Elem::Alt(alts)) => alts.first_words(),
+            _ => None,
         }
-        found
+    }
+
+    /// Whether the pattern matches starting at token `start`. `scratch` is reused between
+    /// calls to spare allocations.
+    pub(crate) fn match_at(
+        &self,
+        start: usize,
+        tokens: &[String],
+        sentence: &[u16],
+        clause: &[u16],
+        scratch: &mut Vec<usize>,
+    ) -> Option<Found> {
+        scratch.clear();
+        let end = self.at(0, start, start, tokens, sentence, clause, scratch)?;
+        Some(Found {
+            start,
+            end,
+            skipped: scratch.clone(),
+        })
+    }
+
+    /// Every place the pattern matches in `tokens`, at most one per start.
+    #[cfg(test)]
+    pub(crate) fn find(&self, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Vec<Found> {
+        let mut scratch = Vec::new();
+        (0..tokens.len())
+            .filter_map(|start| self.match_at(start, tokens, sentence, clause, &mut scratch))
+            .collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -116,12 +197,12 @@ impl Pattern {
         };
         let same = |k: usize| k < tokens.len() && sentence[k] == sentence[start];
         match elem {
-            Elem::Alt(alts) => alts.iter().find_map(|alt| {
+            Elem::Alt(alts) => alts.candidates(tokens.get(i)).find_map(|alt| {
                 let end = sequence_at(alt, i, tokens, &same)?;
                 self.at(e + 1, end, start, tokens, sentence, clause, skipped)
             }),
             Elem::Opt(alts) => alts
-                .iter()
+                .candidates(tokens.get(i))
                 .find_map(|alt| {
                     let end = sequence_at(alt, i, tokens, &same)?;
                     self.at(e + 1, end, start, tokens, sentence, clause, skipped)
@@ -141,7 +222,7 @@ impl Pattern {
             }),
             Elem::NotNext(alts) => {
                 if alts
-                    .iter()
+                    .candidates(tokens.get(i))
                     .any(|alt| sequence_at(alt, i, tokens, &same).is_some())
                 {
                     None
