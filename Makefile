@@ -3,6 +3,8 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 export PORT ?= 3000
 export AWS_PORT ?= 4566
+# The Lambda functions (one binary each, under functions/).
+FUNCTIONS := moods chat
 
 .PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean
 
@@ -35,7 +37,7 @@ openapi: ## Regenerate docs/openapi.json from the code
 
 build: ## Build every function for Lambda (arm64 zips in target/lambda/)
 	@tests/local/bootstrap.sh deploy
-	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" cargo lambda build --release --arm64 --workspace --output-format zip
+	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS)) --output-format zip
 
 deploy: ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.toml)
 	@tests/local/bootstrap.sh deploy
@@ -43,7 +45,7 @@ deploy: ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.toml)
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam deploy --config-env $${STAGE:-dev}
 
 bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
-	@tests/local/bench.sh
+	@FUNCTIONS="$(FUNCTIONS)" tests/local/bench.sh
 
 clean: ## Remove build output and local state
 	cargo clean
