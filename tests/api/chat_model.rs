@@ -29,6 +29,20 @@ async fn app_with_model(server: &MockServer, timeout_ms: u32) -> TestApp {
     .await
 }
 
+/// A model stand-in answering every request with `answer`, an app using it, a user and a
+/// conversation.
+async fn setup(answer: ResponseTemplate, timeout_ms: u32) -> (MockServer, TestApp, User, String) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    let app = app_with_model(&server, timeout_ms).await;
+    let user = app.user();
+    let conversation = new_conversation(&app, &user).await;
+    (server, app, user, conversation)
+}
+
 async fn new_conversation(app: &TestApp, user: &User) -> String {
     app.create_conversation(user, json!({"country": "US"}))
         .await["id"]
@@ -103,16 +117,11 @@ async fn the_model_gets_the_system_prompt_the_history_in_order_the_model_name_an
 
 #[tokio::test]
 async fn an_elevated_message_adds_the_safety_prompt_and_resources_to_the_models_reply() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(completion("I'm really glad you told me.")),
-        )
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 5_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (server, app, user, conversation) = setup(
+        ResponseTemplate::new(200).set_body_json(completion("I'm really glad you told me.")),
+        5_000,
+    )
+    .await;
     let turn = json_created(
         app.send(&user, &conversation, "nothing will ever get better")
             .await,
@@ -130,14 +139,11 @@ async fn an_elevated_message_adds_the_safety_prompt_and_resources_to_the_models_
 
 #[tokio::test]
 async fn a_crisis_message_never_reaches_the_model() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion("model text")))
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 5_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (server, app, user, conversation) = setup(
+        ResponseTemplate::new(200).set_body_json(completion("model text")),
+        5_000,
+    )
+    .await;
     for text in [
         "I'm going to kill myself tonight",
         "how many pills does it take to die",
@@ -156,14 +162,11 @@ async fn a_crisis_message_never_reaches_the_model() {
 
 #[tokio::test]
 async fn when_the_model_sees_danger_the_screen_missed_the_crisis_protocol_answers() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion("SAFETY_ESCALATE")))
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 5_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (_server, app, user, conversation) = setup(
+        ResponseTemplate::new(200).set_body_json(completion("SAFETY_ESCALATE")),
+        5_000,
+    )
+    .await;
     let turn = json_created(
         app.send(
             &user,
@@ -210,18 +213,13 @@ async fn assert_fallback(app: &TestApp, user: &User, conversation: &str) {
 
 #[tokio::test]
 async fn a_slow_model_times_out_and_the_built_in_responder_answers() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(completion("too late"))
-                .set_delay(Duration::from_secs(4)),
-        )
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 1_500).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (_server, app, user, conversation) = setup(
+        ResponseTemplate::new(200)
+            .set_body_json(completion("too late"))
+            .set_delay(Duration::from_secs(4)),
+        1_500,
+    )
+    .await;
     let started = std::time::Instant::now();
     assert_fallback(&app, &user, &conversation).await;
     assert!(
@@ -232,14 +230,7 @@ async fn a_slow_model_times_out_and_the_built_in_responder_answers() {
 
 #[tokio::test]
 async fn a_failing_model_is_retried_once_then_the_built_in_responder_answers() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 8_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (server, app, user, conversation) = setup(ResponseTemplate::new(500), 8_000).await;
     assert_fallback(&app, &user, &conversation).await;
     assert_eq!(
         server.received_requests().await.unwrap().len(),
@@ -265,14 +256,11 @@ async fn a_malformed_model_answer_gets_the_built_in_responder() {
         let conversation = new_conversation(&app, &user).await;
         assert_fallback(&app, &user, &conversation).await;
     }
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>oops</html>"))
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 5_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (_server, app, user, conversation) = setup(
+        ResponseTemplate::new(200).set_body_string("<html>oops</html>"),
+        5_000,
+    )
+    .await;
     assert_fallback(&app, &user, &conversation).await;
 }
 
@@ -294,18 +282,13 @@ async fn a_long_model_answer_is_capped() {
 
 #[tokio::test]
 async fn concurrent_sends_with_one_key_store_one_message_and_call_the_model_once() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(completion("hello"))
-                .set_delay(Duration::from_millis(600)),
-        )
-        .mount(&server)
-        .await;
-    let app = app_with_model(&server, 5_000).await;
-    let user = app.user();
-    let conversation = new_conversation(&app, &user).await;
+    let (server, app, user, conversation) = setup(
+        ResponseTemplate::new(200)
+            .set_body_json(completion("hello"))
+            .set_delay(Duration::from_millis(600)),
+        5_000,
+    )
+    .await;
     let path = format!("/v1/conversations/{conversation}/messages");
     let sends = (0..5).map(|_| {
         app.request(&user, Method::POST, &path)

@@ -151,32 +151,23 @@ pub(crate) async fn create_conversation(
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/conversations/{id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    let Some(key) = key else {
-        store
-            .create_conversation(&identity.user, &conversation, &opening, None)
-            .await?;
-        return Ok(response);
-    };
-    let hash = idempotency::request_hash("POST /v1/conversations", &body.document);
     let body_bytes = serde_json::to_vec(&created).unwrap_or_default();
-    let mut write = idempotency::completed_write(
-        &identity.user,
-        &key,
-        hash.clone(),
-        idempotency::remember(StatusCode::CREATED, response.headers(), &body_bytes),
+    let request = idempotency::CreateRequest {
+        user: &identity.user,
+        key: key.as_ref(),
+        route: "POST /v1/conversations",
+        document: &body.document,
         now,
-    );
-    write.conversation = Some(id.to_string());
-    match store
-        .create_conversation(&identity.user, &conversation, &opening, Some(&write))
-        .await
-    {
-        Ok(()) => Ok(response),
-        Err(error) if idempotency::is_taken(&error) => {
-            idempotency::answer_taken_key(store, &identity.user, &key, &hash, now).await
-        }
-        Err(error) => Err(error.into()),
-    }
+        conversation: Some(id.to_string()),
+    };
+    let user = &identity.user;
+    let (conversation, opening) = (&conversation, &opening);
+    idempotency::create_once(store, request, response, &body_bytes, |write| async move {
+        store
+            .create_conversation(user, conversation, opening, write.as_ref())
+            .await
+    })
+    .await
 }
 
 /// List conversations, most recently active first.

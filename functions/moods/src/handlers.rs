@@ -76,21 +76,19 @@ pub(crate) async fn create_mood(
         response.headers_mut().insert(header::LOCATION, location);
     }
     let store = context.store();
-    let Some(key) = key else {
-        store.put_mood(&identity.user, &entry, None).await?;
-        return Ok(response);
-    };
-    let hash = idempotency::request_hash(CREATE_ROUTE, &body.document);
     let body_bytes = serde_json::to_vec(&Mood::from(&entry)).unwrap_or_default();
-    let remembered = idempotency::remember(StatusCode::CREATED, response.headers(), &body_bytes);
-    let write = idempotency::completed_write(&identity.user, &key, hash.clone(), remembered, now);
-    match store.put_mood(&identity.user, &entry, Some(write)).await {
-        Ok(()) => Ok(response),
-        Err(error) if idempotency::is_taken(&error) => {
-            idempotency::answer_taken_key(store, &identity.user, &key, &hash, now).await
-        }
-        Err(error) => Err(error.into()),
-    }
+    let request = idempotency::CreateRequest {
+        user: &identity.user,
+        key: key.as_ref(),
+        route: CREATE_ROUTE,
+        document: &body.document,
+        now,
+        conversation: None,
+    };
+    idempotency::create_once(store, request, response, &body_bytes, |write| {
+        store.put_mood(&identity.user, &entry, write)
+    })
+    .await
 }
 
 /// List moods, newest first.

@@ -149,6 +149,60 @@ pub fn completed_write(
     }
 }
 
+/// A create request, as far as idempotency is concerned.
+#[derive(Debug)]
+pub struct CreateRequest<'a> {
+    /// The caller.
+    pub user: &'a UserId,
+    /// The client's key, if it sent one.
+    pub key: Option<&'a IdempotencyKey>,
+    /// The route, e.g. `POST /v1/moods`.
+    pub route: &'a str,
+    /// The request's JSON document.
+    pub document: &'a serde_json::Value,
+    /// The time of the request.
+    pub now: jiff::Timestamp,
+    /// The conversation the created thing belongs to, if any.
+    pub conversation: Option<String>,
+}
+
+/// Runs a create whose answer is `response` (with JSON `body`). Without a key: `write(None)`.
+/// With one: `write(Some(record))` must store the entity and the completed record in one
+/// transaction; if the key turns out to be taken, the first request's record answers
+/// (replay, 422 or 409).
+pub async fn create_once<F, Fut>(
+    store: &Store,
+    request: CreateRequest<'_>,
+    response: Response,
+    body: &[u8],
+    write: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(Option<IdempotentWrite>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
+    let Some(key) = request.key else {
+        write(None).await?;
+        return Ok(response);
+    };
+    let hash = request_hash(request.route, request.document);
+    let mut record = completed_write(
+        request.user,
+        key,
+        hash.clone(),
+        remember(response.status(), response.headers(), body),
+        request.now,
+    );
+    record.conversation = request.conversation;
+    match write(Some(record)).await {
+        Ok(()) => Ok(response),
+        Err(error) if is_taken(&error) => {
+            answer_taken_key(store, request.user, key, &hash, request.now).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Classifies a failed idempotent write: a taken key is not an error of ours.
 pub fn is_taken(error: &StoreError) -> bool {
     matches!(error, StoreError::ConditionFailed)

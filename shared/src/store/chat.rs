@@ -279,22 +279,9 @@ impl Store {
         user: &UserId,
         id: EntryId,
     ) -> Result<Option<Conversation>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::conversation_sk(id),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(out
-            .item
-            .map(from_item::<ConversationItem>)
-            .transpose()?
+        Ok(self
+            .get_as::<ConversationItem>(keys::user_pk(user), keys::conversation_sk(id))
+            .await?
             .map(ConversationItem::into_domain))
     }
 
@@ -663,22 +650,9 @@ impl Store {
 
     /// The user's risk state (one round trip).
     pub async fn safety_state(&self, user: &UserId) -> Result<SafetyState, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::SAFETY_SK.to_owned(),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(out
-            .item
-            .map(from_item::<SafetyState>)
-            .transpose()?
+        Ok(self
+            .get_as::<SafetyState>(keys::user_pk(user), keys::SAFETY_SK.to_owned())
+            .await?
             .unwrap_or_default())
     }
 
@@ -691,18 +665,9 @@ impl Store {
             #[serde(default)]
             elevated: u64,
         }
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::REFERRALS_PK.to_owned(),
-                keys::referral_day_sk(at),
-            )))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let counter = out.item.map(from_item::<Counter>).transpose()?;
+        let counter = self
+            .get_as::<Counter>(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at))
+            .await?;
         Ok(counter.map_or((0, 0), |c| (c.crisis, c.elevated)))
     }
 }

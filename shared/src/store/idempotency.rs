@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::keys::{self, entity};
 use super::{Item, Store, StoreError, n};
@@ -246,22 +246,12 @@ impl Store {
         key: &str,
         now: Timestamp,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::idempotency_sk(key),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let Some(item) = out.item else {
+        let Some(record) = self
+            .get_as::<RecordItem>(keys::user_pk(user), keys::idempotency_sk(key))
+            .await?
+        else {
             return Ok(None);
         };
-        let record: RecordItem = from_item(item)?;
         if record.expires_at < now.as_second() {
             return Ok(None);
         }

@@ -59,6 +59,27 @@ impl Store {
     pub fn table(&self) -> &str {
         &self.table
     }
+
+    /// Reads the item at `pk`/`sk` (strongly consistent, one round trip) as a `T`.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::primary_key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out
+            .item
+            .map(serde_dynamo::aws_sdk_dynamodb_1::from_item::<T>)
+            .transpose()?)
+    }
 }
 
 /// What can go wrong talking to the table.

@@ -120,19 +120,10 @@ impl Store {
         user: &UserId,
         id: EntryId,
     ) -> Result<Option<MoodEntry>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::mood_sk(id),
-            )))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.item.map(entry_from).transpose()
+        self.get_as::<MoodItem>(keys::user_pk(user), keys::mood_sk(id))
+            .await?
+            .map(MoodItem::into_entry)
+            .transpose()
     }
 
     /// Lists entries newest first, one page at a time.
