@@ -11,9 +11,7 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use therabot_shared::auth::Identity;
-use therabot_shared::domain::chat::{
-    ChatMessage, Conversation, CountryCode, MessageKind, MessageText, Role,
-};
+use therabot_shared::domain::chat::{ChatMessage, CountryCode, MessageKind, MessageText, Role};
 use therabot_shared::domain::{EntryId, UserId};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
@@ -130,16 +128,7 @@ pub(crate) async fn send_message(
     let lang = Lang::from_code(screening.language);
     let country = conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
-    let answer = answer(
-        &state,
-        &conversation,
-        &recent,
-        &text,
-        &screening,
-        lang,
-        resources,
-    )
-    .await;
+    let answer = answer(&state, &recent, &text, &screening, lang, resources).await;
     let level = if answer.escalated {
         Level::Crisis
     } else {
@@ -254,7 +243,6 @@ fn quota_exceeded(now: Timestamp, limit: u32) -> ApiError {
 
 async fn answer(
     state: &ChatState,
-    conversation: &Conversation,
     recent: &[ChatMessage],
     text: &MessageText,
     screening: &Screening,
@@ -291,7 +279,7 @@ async fn answer(
     let Some(key) = key else {
         return fallback();
     };
-    let prompt = prompt(state, conversation, recent, text, screening.level);
+    let prompt = prompt(state, recent, text, screening.level);
     match model.complete(&key, &prompt).await {
         Ok(reply) if reply.contains(ESCALATE) => Answer {
             escalated: true,
@@ -315,7 +303,6 @@ async fn answer(
 /// and the new message.
 fn prompt(
     state: &ChatState,
-    _conversation: &Conversation,
     recent: &[ChatMessage],
     text: &MessageText,
     level: Level,
