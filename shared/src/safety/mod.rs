@@ -19,7 +19,7 @@ use patterns::{Found, NEGATIONS, Pattern, WordMap};
 use rules::{Kind, RULES, group};
 
 /// The version of the rules; stored on every screened message. Bump on any rule change.
-pub const SCREEN_VERSION: &str = "2026.11.25-3";
+pub const SCREEN_VERSION: &str = "2026.11.25-4";
 
 /// How much risk a message shows.
 #[derive(
@@ -150,6 +150,7 @@ fn context() -> &'static Context {
             "for_science_class|for_school|for_a_project|for_my_project|for_homework|for_class|",
             "for_my_essay|for_research|for_my_research|out_of_curiosity|for_a_paper|for_my_thesis|",
             "for_my_exam|para_la_escuela|para_un_trabajo|para_clase|studying|pharmacology|lecture|",
+            "just_curious|im_curious|curious|pure_curiosity|por_curiosidad|",
             "course|training|nurse|nursing|paramedic|med_school|medical_school|professor|essay|",
             "documentary|article|textbook|estudiando|farmacologia|enfermera|enfermero"
         )),
@@ -196,7 +197,13 @@ fn look_back(n: &Normalized, start: usize) -> (bool, bool) {
             }
             negations += 1;
         }
-        if ctx.third.iter().any(|w| w.len() == 1 && w[0] == *token) {
+        // "my phone's about to die": possessive and plural forms count too.
+        let singular = token.strip_suffix('s').unwrap_or(token);
+        if ctx
+            .third
+            .iter()
+            .any(|w| w.len() == 1 && (w[0] == *token || w[0] == singular))
+        {
             third = true;
         }
     }

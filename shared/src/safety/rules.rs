@@ -45,7 +45,7 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "about_to|ready_to|plan_to|planning_to|planning_on|plan_on|decided_to|have_decided_to|",
             "gotta|tryna|trying_to|intend_to|would_like_to|",
             "thinking_about|thinking_of|think_about|considering|contemplating|feel_like|",
-            "wanted_to|wish_to|just_want_to|just_wanna|gonna_go|going_to_go|",
+            "wanted_to|wish_to|just_want_to|just_wanna|gonna_go|going_to_go|ill|i_will|i_shall|",
             "quiero|kiero|qiero|voy_a|vo_a|me_voy_a|me_quiero|tengo_ganas_de|ganas_de|pienso|",
             "pensando_en|pense_en|necesito|deseo|planeo|decidi|he_decidido|voy_a_ir_a"
         ),
@@ -116,7 +116,9 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "put_a_gun_to_my_head|walk_into_traffic|step_into_traffic|throw_myself|",
             "matarme|suicidarme|quitarme_la_vida|quitar_la_vida|quito_la_vida|me_mato|ahorcarme|",
             "colgarme|envenenarme|cortarme_las_venas|cortar_las_venas|dejar_de_vivir|acabar_con_mi_vida|",
-            "pegarme_un_tiro|stop_living|stop_existing|choose_to_die|choosing_to_die"
+            "pegarme_un_tiro|stop_living|stop_existing|choose_to_die|choosing_to_die|",
+            "using_it_on_myself|use_it_on_myself|use_it_on_me|using_it_on_me|",
+            "me_corte_las_venas|corte_las_venas|cortarme_las_venas"
         ),
         "SOON" => concat!(
             "tonight|tonite|today|now|right_now|rn|by_morning|by_tonight|tomorrow|this_weekend|soon|",
@@ -419,6 +421,51 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "me ~1 hago|hice ~1 cortes|heridas|dano|quemaduras",
     ),
     (
+        "jump-off-now",
+        Kind::Passive,
+        "going_to|gonna|about_to|ready_to|ill|will ~1 jump_off|jump_off_it|jump_from_here $",
+    ),
+    (
+        "end-suffering",
+        Kind::Passive,
+        "@INTENT|need_to ~2 end|stop ~1 my|the|this ~1 suffering|pain|misery !of|for|in|with",
+    ),
+    (
+        "permanently",
+        Kind::Escalator,
+        "permanently|for_good|forever_this_time|once_and_for_all|para_siempre",
+    ),
+    (
+        "know-what-to-do",
+        Kind::Escalator,
+        "i_know_what_im_going_to_do|i_know_what_i_have_to_do|i_know_what_i_need_to_do|i_know_what_to_do_now|ya_se_lo_que_voy_a_hacer|se_lo_que_tengo_que_hacer",
+    ),
+    (
+        "nobody-can-stop-me",
+        Kind::Escalator,
+        "nobody_can_stop_me|no_one_can_stop_me|noone_can_stop_me|this_time_for_real|this_time_im_doing_it|nadie_me_va_a_detener|nadie_me_puede_detener",
+    ),
+    (
+        "taken-an-overdose",
+        Kind::Attempt,
+        "took|taken|had|tome|hice ~1 an|a|una ~1 overdose|od|sobredosis",
+    ),
+    (
+        "pills-kicking-in",
+        Kind::Passive,
+        "pills|meds|tablets|overdose|pastillas ~2 kicking_in|taking_effect|starting_to_work|hacen_efecto|haciendo_efecto",
+    ),
+    (
+        "means-and-use",
+        Kind::Plan,
+        "have|got|bought|tengo|compre ~3 gun|pistol|rope|noose|pills|knife|blade|pistola|arma|soga|cuerda|pastillas|cuchillo ~5 going_to_use_it|gonna_use_it|will_use_it|use_it_tonight|voy_a_usarla|voy_a_usarlo|la_voy_a_usar|lo_voy_a_usar",
+    ),
+    (
+        "es-sleep-forever",
+        Kind::Weak,
+        "me_gustaria|quisiera|quiero|ojala|deseo ~2 dormir_y_no_despertar|no_despertar|no_despertar_nunca|dormir_para_siempre|dormirme_y_no_despertar",
+    ),
+    (
         "on-the-tracks",
         Kind::Attempt,
         "@I ~2 sitting|standing|lying|laying|sat|stood|waiting|sentado|sentada|parado|parada|acostado|acostada ~1 on|at|in|en ~2 the|las? ~1 train_tracks|tracks|railroad|railway|railway_tracks|vias|vias_del_tren",
@@ -558,7 +605,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "at-my-body",
         Kind::Attempt,
-        "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|against_my_wrist|against_my_throat|against_my_neck|against_my_skin|on_my_wrist|at_my_wrist|to_my_neck|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello|en_mi_muneca|contra_mi_muneca",
+        "gun|pistol|knife|blade|razor|rope|noose|pills|pistola|cuchillo|soga|pastillas ~2 to_my_head|in_my_mouth|to_my_wrist|to_my_throat|around_my_neck|in_my_hand|in_my_hands|against_my_wrist|against_my_throat|against_my_neck|against_my_skin|on_my_wrist|at_my_wrist|to_my_neck|is_in_front_of_me|are_in_front_of_me|in_front_of_me|a_mi_cabeza|en_mi_mano|en_la_mano|en_mi_cuello|en_mi_muneca|contra_mi_muneca",
     ),
     (
         "wont-survive-night",
@@ -590,7 +637,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "wish-dead",
         Kind::Passive,
-        "wish|wished|hope|ojala|quisiera|desearia ~2 i|yo|que? ~4 dead|die|disappear|wasnt_here|werent_here|wasnt_alive|never_born|never_been_born|never_existed|didnt_exist|gone|not_wake_up|never_wake_up|didnt_wake_up|wouldnt_wake_up|sleep_forever|fall_asleep_forever|be_dead|not_exist|not_be_here|stop_existing|muerto|muerta|morir|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|no_estar",
+        "wish|wished|hope|ojala|quisiera|desearia ~2 i|yo|que? ~4 dead|die|disappear|wasnt_here|werent_here|wasnt_alive|wasnt_born|werent_born|hadnt_been_born|never_born|never_been_born|never_existed|didnt_exist|gone|not_wake_up|never_wake_up|didnt_wake_up|wouldnt_wake_up|sleep_forever|fall_asleep_forever|be_dead|not_exist|not_be_here|stop_existing|muerto|muerta|morir|desaparecer|no_existir|no_despertar|no_despertara|no_haber_nacido|no_estar",
     ),
     (
         "wish-es",
