@@ -19,7 +19,7 @@ use patterns::{Found, NEGATIONS, Pattern, WordMap};
 use rules::{Kind, RULES, group};
 
 /// The version of the rules; stored on every screened message. Bump on any rule change.
-pub const SCREEN_VERSION: &str = "2026.11.25-4";
+pub const SCREEN_VERSION: &str = "2026.11.25-5";
 
 /// How much risk a message shows.
 #[derive(

@@ -282,6 +282,14 @@ pub(crate) fn normalize(text: &str) -> Normalized {
             continue;
         }
         flush(&mut word, sentence, clause, &mut normalized);
+        // "I.want.to.die": a dot between letters separates words, not sentences.
+        let dot_inside = c == '.'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if dot_inside {
+            continue;
+        }
         if matches!(c, '.' | '!' | '?' | ';' | '\n' | '¿' | '¡' | '…') {
             sentence = sentence.saturating_add(1);
             clause = clause.saturating_add(1);

@@ -41,7 +41,7 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
     Some(match name {
         "I" => "i|im|ive|id|ill|ima|imma|me",
         "INTENT" => concat!(
-            "want_to|wanna|wana|wnna|want_2|wan_to|going_to|gonna|gona|goin_to|going_2|",
+            "want_to|wanna|wana|wnna|want_2|wan_to|wnt_to|wnt_2|want2|wanna_2|going_to|gonna|gona|goin_to|going_2|",
             "about_to|ready_to|plan_to|planning_to|planning_on|plan_on|decided_to|have_decided_to|",
             "gotta|tryna|trying_to|intend_to|would_like_to|",
             "thinking_about|thinking_of|think_about|considering|contemplating|feel_like|",
@@ -118,7 +118,8 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "colgarme|envenenarme|cortarme_las_venas|cortar_las_venas|dejar_de_vivir|acabar_con_mi_vida|",
             "pegarme_un_tiro|stop_living|stop_existing|choose_to_die|choosing_to_die|",
             "using_it_on_myself|use_it_on_myself|use_it_on_me|using_it_on_me|",
-            "me_corte_las_venas|corte_las_venas|cortarme_las_venas"
+            "me_corte_las_venas|corte_las_venas|cortarme_las_venas|sewerslide|sewer_slide|",
+            "self_delete|selfdelete|ctb"
         ),
         "SOON" => concat!(
             "tonight|tonite|today|now|right_now|rn|by_morning|by_tonight|tomorrow|this_weekend|soon|",
@@ -465,6 +466,13 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         Kind::Weak,
         "me_gustaria|quisiera|quiero|ojala|deseo ~2 dormir_y_no_despertar|no_despertar|no_despertar_nunca|dormir_para_siempre|dormirme_y_no_despertar",
     ),
+    ("suicidal-soon", Kind::Ideation, "suicidal|suicida ~2 @SOON"),
+    ("soon-suicidal", Kind::Ideation, "@SOON ~2 suicidal|suicida"),
+    (
+        "planning-suicide",
+        Kind::Plan,
+        "planning|plan|planned|planeando|planeo ~2 my|mi ~1 suicide|death|exit|own_death|suicidio|muerte",
+    ),
     (
         "on-the-tracks",
         Kind::Attempt,
@@ -647,7 +655,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "dont-want-to-live",
         Kind::Passive,
-        "dont|do_not|no_longer|dont_really|no ~1 want|wanna|wish|quiero|deseo|tengo_ganas ~1 to|de? ~1 live|be_alive|exist|be_here|wake_up|go_on|continue|keep_living|keep_going|be_around|vivir|seguir_viviendo|seguir_aqui|seguir_con_vida|existir|despertar|estar_vivo|estar_viva|seguir !early|at|before|this|the|a|with|vacation|trip|tour|there|in|on|to|like_that|alone|here_without|mas_temprano|temprano|a_la|al|el|la|con",
+        "dont|do_not|no_longer|dont_really|no ~1 want|wanna|wish|quiero|kiero|qiero|deseo|tengo_ganas ~1 to|de? ~1 live|be_alive|exist|be_here|wake_up|go_on|continue|keep_living|keep_going|be_around|vivir|seguir_viviendo|seguir_aqui|seguir_con_vida|existir|despertar|estar_vivo|estar_viva|seguir !early|at|before|this|the|a|with|vacation|trip|tour|there|in|on|to|like_that|alone|here_without|mas_temprano|temprano|a_la|al|el|la|con",
     ),
     (
         "sleep-forever",
