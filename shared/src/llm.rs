@@ -106,19 +106,14 @@ impl ChatModel {
     ) -> Result<String, ModelError> {
         let started = Instant::now();
         let budget = self.config.budget;
-        let first = self.attempt(api_key, messages, budget).await;
-        let retry_after = match &first {
-            Err(Attempt::Retryable(wait)) => *wait,
-            Ok(text) => return Ok(text.clone()),
-            Err(Attempt::Final(error)) => return Err(clone_error(error)),
+        let retry_after = match self.attempt(api_key, messages, budget).await {
+            Ok(text) => return Ok(text),
+            Err(Attempt::Final(error)) => return Err(error),
+            Err(Attempt::Retryable(wait)) => wait,
         };
-        // One retry, only if waiting and a fresh attempt still fit in what is left.
-        let left = budget.saturating_sub(started.elapsed());
-        if left < retry_after + Duration::from_secs(3) {
-            return Err(match first {
-                Err(Attempt::Retryable(_)) => ModelError::Status(503),
-                _ => ModelError::Timeout,
-            });
+        // One retry, only if the wait and a fresh attempt still fit in what is left.
+        if budget.saturating_sub(started.elapsed()) < retry_after + Duration::from_secs(3) {
+            return Err(ModelError::Status(503));
         }
         tokio::time::sleep(retry_after).await;
         let left = budget.saturating_sub(started.elapsed());
@@ -194,15 +189,6 @@ enum Attempt {
     /// Worth one retry after this wait.
     Retryable(Duration),
     Final(ModelError),
-}
-
-fn clone_error(error: &ModelError) -> ModelError {
-    match error {
-        ModelError::Timeout => ModelError::Timeout,
-        ModelError::Status(s) => ModelError::Status(*s),
-        ModelError::Malformed => ModelError::Malformed,
-        ModelError::Unreachable => ModelError::Unreachable,
-    }
 }
 
 /// Cuts `text` to at most `max_chars` characters, at the end of a sentence when one is near,

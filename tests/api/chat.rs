@@ -276,6 +276,35 @@ async fn a_resent_message_with_the_same_key_is_stored_once_and_answered_once() {
         3,
         "disclosure, one message, one reply"
     );
+
+    // Deleting the conversation also deletes the record that kept a copy of the turn.
+    let sub = therabot_shared::domain::UserId::parse(&user.sub).unwrap();
+    let store = app.api.context.store();
+    let now = jiff::Timestamp::now();
+    assert!(
+        store
+            .idempotency_record(&sub, "turn-1", now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let delete = app
+        .request(
+            &user,
+            Method::DELETE,
+            &format!("/v1/conversations/{conversation}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+    assert!(
+        store
+            .idempotency_record(&sub, "turn-1", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]

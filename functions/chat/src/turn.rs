@@ -227,6 +227,13 @@ async fn store_reply(
             }
         }
     }
+    // Left in flight, the key would answer 409 for a day to a client that never got this
+    // response; freed, a retry is served afresh (its message stored again, never lost).
+    if let Some(write) = idempotency
+        && let Err(error) = store.abandon_idempotent(user, &write.key).await
+    {
+        tracing::error!(error = %error, "could not free the idempotency key");
+    }
 }
 
 fn quota_exceeded(now: Timestamp, limit: u32) -> ApiError {

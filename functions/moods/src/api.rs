@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use therabot_shared::domain::mood::{self, MoodChanges, MoodEntry, MoodScore, NewMood, Note};
 use therabot_shared::domain::summary::{BucketStats, MoodSummary, Stats, TagStats};
 use therabot_shared::domain::text::Labels;
-use therabot_shared::domain::{FieldError, FieldErrors};
+use therabot_shared::domain::{FieldError, FieldErrors, parse_timestamp};
 use therabot_shared::http::json::nullable;
 use utoipa::{IntoParams, ToSchema};
 
@@ -240,16 +240,6 @@ impl Summary {
     }
 }
 
-/// Parses an RFC 3339 time; `field` names it in the error.
-pub fn parse_time(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
-    raw.parse().map_err(|_| {
-        FieldError::new(
-            field,
-            "must be an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00Z",
-        )
-    })
-}
-
 fn labels(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Option<Labels> {
     match Labels::parse(field, raw) {
         Ok(labels) => Some(labels),
@@ -273,7 +263,7 @@ impl CreateMood {
         };
         let recorded_at = match self.recorded_at.as_deref() {
             Some(raw) => errors
-                .check(parse_time("recorded_at", raw))
+                .check(parse_timestamp("recorded_at", raw))
                 .and_then(|at| errors.check(mood::recorded_at("recorded_at", at, now))),
             None => errors.check(mood::recorded_at("recorded_at", now, now)),
         };

@@ -32,6 +32,16 @@ impl FieldError {
     }
 }
 
+/// Parses an RFC 3339 date-time with offset; `field` names it in the error.
+pub fn parse_timestamp(field: &str, raw: &str) -> Result<jiff::Timestamp, FieldError> {
+    raw.parse().map_err(|_| {
+        FieldError::new(
+            field,
+            "must be an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00Z",
+        )
+    })
+}
+
 /// Collects field errors while parsing a request, so every problem is reported at once.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);

@@ -31,15 +31,7 @@ where
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|error| {
-                if is_length_limit(&error) {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::bad_request("The request body could not be read.")
-                }
-            })?;
+        let bytes = read_body(request).await?;
         parse(&bytes)
     }
 }
@@ -63,15 +55,7 @@ where
 
     async fn from_request(request: Request<Body>, _state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(request.headers());
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|error| {
-                if is_length_limit(&error) {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::bad_request("The request body could not be read.")
-                }
-            })?;
+        let bytes = read_body(request).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self {
                 value: T::default(),
@@ -110,6 +94,19 @@ pub fn respond<T: serde::Serialize>(
         http::HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] with 413.
+async fn read_body(request: Request<Body>) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|error| {
+            if is_length_limit(&error) {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::bad_request("The request body could not be read.")
+            }
+        })
 }
 
 /// Parses `bytes` as a JSON document of type `T`.

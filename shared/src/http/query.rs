@@ -27,12 +27,8 @@ where
 /// Parses an optional RFC 3339 time parameter; a malformed one is a 400 naming `field`.
 pub fn time_param(field: &str, raw: Option<&str>) -> Result<Option<jiff::Timestamp>, ApiError> {
     raw.map(|raw| {
-        raw.parse().map_err(|_| {
-            ApiError::bad_parameter(
-                field,
-                "must be an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00Z",
-            )
-        })
+        crate::domain::parse_timestamp(field, raw)
+            .map_err(|e| ApiError::bad_parameter(field, &e.message))
     })
     .transpose()
 }

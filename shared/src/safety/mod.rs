@@ -232,7 +232,7 @@ fn base_level(kind: Kind) -> Level {
         Kind::Passive | Kind::Hopeless | Kind::SelfHarm | Kind::Generic | Kind::Weak => {
             Level::Elevated
         }
-        Kind::Escalator | Kind::Exclusion => Level::None,
+        Kind::Escalator | Kind::SoftEscalator | Kind::Exclusion => Level::None,
     }
 }
 
@@ -252,27 +252,19 @@ pub fn screen(text: &str) -> Screening {
 /// conversation: a warning sign on its own ("I'm going to do it now", "goodbye everyone")
 /// right after a message of risk is a crisis.
 pub fn screen_in_context(text: &str, previous: Level) -> Screening {
-    // "Tonight", "I'm going to do it", "I'm done" follow a crisis message ominously, but
-    // follow an offered breathing exercise innocently; only a crisis makes them count.
-    const AMBIGUOUS: &[&str] = &[
-        "go-through-with-it",
-        "doing-it-tonight",
-        "tonight",
-        "im-done",
-    ];
     let (mut screening, escalators) = evaluate(text);
     let counts = escalators
         .iter()
-        .any(|id| previous == Level::Crisis || !AMBIGUOUS.contains(id));
+        .any(|(_, kind)| previous == Level::Crisis || *kind == Kind::Escalator);
     if previous >= Level::Elevated && counts && screening.level < Level::Crisis {
         screening.level = Level::Crisis;
-        screening.rules.extend(escalators);
+        screening.rules.extend(escalators.iter().map(|(id, _)| *id));
         screening.rules.push("after-earlier-risk");
     }
     screening
 }
 
-fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
+fn evaluate(text: &str) -> (Screening, Vec<(&'static str, Kind)>) {
     let n = normalize(text);
     let ctx = context();
     let compiled = compiled();
@@ -305,7 +297,7 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
     let disclaims = deescalated(&n);
     let all_tokens: Vec<&String> = n.tokens.iter().collect();
     let mut level = Level::None;
-    let mut escalators: Vec<&'static str> = Vec::new();
+    let mut escalators: Vec<(&'static str, Kind)> = Vec::new();
     let mut decided: Vec<&'static str> = Vec::new();
     for (id, kind, hit) in found {
         let Found {
@@ -339,9 +331,9 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
         {
             continue;
         }
-        if kind == Kind::Escalator {
-            if !escalators.contains(&id) {
-                escalators.push(id);
+        if matches!(kind, Kind::Escalator | Kind::SoftEscalator) {
+            if !escalators.iter().any(|(seen, _)| *seen == id) {
+                escalators.push((id, kind));
             }
             continue;
         }
@@ -383,7 +375,7 @@ fn evaluate(text: &str) -> (Screening, Vec<&'static str>) {
             level
         };
         if escalated > level {
-            decided.extend(escalators.iter().copied());
+            decided.extend(escalators.iter().map(|(id, _)| *id));
             level = escalated;
         }
     }

@@ -31,6 +31,10 @@ pub(crate) enum Kind {
     /// Warning signs that mean little alone (goodbyes, a rope, "tonight") but turn any other
     /// risk into a crisis.
     Escalator,
+    /// Escalators so common in ordinary talk ("tonight", "I'm going to do it", "I'm done")
+    /// that, in a conversation, only a crisis before them makes them count: after an
+    /// offered breathing exercise they are innocent.
+    SoftEscalator,
     /// An idiom or a benign use ("career suicide", "dying to see"): overlapping matches are
     /// discarded.
     Exclusion,
@@ -704,7 +708,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     ),
     (
         "doing-it-tonight",
-        Kind::Escalator,
+        Kind::SoftEscalator,
         "doing_it|do_it|gonna_do_it|going_to_do_it|lo_hago|hacerlo ~1 tonight|today|now|soon|esta_noche|hoy",
     ),
     (
@@ -828,7 +832,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         Kind::Hopeless,
         "done|finished|over ~1 with ~1 life|living|everything|it_all|this_life|existing",
     ),
-    ("im-done", Kind::Escalator, "@I ~1 so? ~1 done $"),
+    ("im-done", Kind::SoftEscalator, "@I ~1 so? ~1 done $"),
     (
         "farewell",
         Kind::Escalator,
@@ -969,7 +973,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     ),
     (
         "go-through-with-it",
-        Kind::Escalator,
+        Kind::SoftEscalator,
         "going_to|gonna|about_to|will|finally|voy_a|ready_to ~2 do_it|go_through_with_it|hacerlo $",
     ),
     (
@@ -994,7 +998,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     ),
     (
         "tonight",
-        Kind::Escalator,
+        Kind::SoftEscalator,
         "tonight_is_the_night|tonights_the_night|today_is_the_day|its_time|esta_noche|hoy_es_el_dia|tonight",
     ),
     (
