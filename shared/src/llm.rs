@@ -185,6 +185,87 @@ impl ChatModel {
     }
 }
 
+impl ChatModel {
+    /// One short classification request (no retry): `messages` to `model` at temperature 0,
+    /// within `deadline`, the answer read up to [`CLASSIFY_MAX_BYTES`]. The safety judge uses
+    /// it beside the reply, so a slow or broken judge costs the turn nothing but its deadline.
+    pub async fn classify(
+        &self,
+        api_key: &str,
+        model: &str,
+        messages: &[PromptMessage],
+        deadline: Duration,
+    ) -> Result<String, ModelError> {
+        let call = self.classify_once(api_key, model, messages, deadline);
+        match tokio::time::timeout(deadline, call).await {
+            Ok(result) => result,
+            Err(_) => Err(ModelError::Timeout),
+        }
+    }
+
+    async fn classify_once(
+        &self,
+        api_key: &str,
+        model: &str,
+        messages: &[PromptMessage],
+        deadline: Duration,
+    ) -> Result<String, ModelError> {
+        let http = self.http.get().map_err(|_| ModelError::Unreachable)?;
+        let url = format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let body = Request {
+            model,
+            messages,
+            max_tokens: 60,
+            temperature: 0.0,
+        };
+        let sent = http
+            .post(url)
+            .bearer_auth(api_key)
+            .timeout(deadline)
+            .json(&body)
+            .send()
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
+            Err(_) => return Err(ModelError::Unreachable),
+        };
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ModelError::Status(status.as_u16()));
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > CLASSIFY_MAX_BYTES {
+                        return Err(ModelError::Malformed);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
+                Err(_) => return Err(ModelError::Malformed),
+            }
+        }
+        let parsed: Response = serde_json::from_slice(&bytes).map_err(|_| ModelError::Malformed)?;
+        parsed
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or(ModelError::Malformed)
+    }
+}
+
+/// The most a classification answer may weigh; a verdict is a few dozen bytes.
+pub const CLASSIFY_MAX_BYTES: usize = 16 * 1024;
+
 enum Attempt {
     /// Worth one retry after this wait.
     Retryable(Duration),

@@ -43,8 +43,13 @@ fn router_for(file: &str, context: &AppContext) -> Router {
         Some("moods") => moods::router(context.clone()),
         Some("chat") => {
             // As deployed without a model key: the built-in responder answers.
-            let config = chat::ChatConfig::from_lookup(&|_| None).unwrap();
-            chat::router(chat::ChatState::new(context.clone(), config))
+            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            let model_dir = model_dir.to_string_lossy().into_owned();
+            let config = chat::ChatConfig::from_lookup(&|name| {
+                (name == "SCREEN_MODEL_DIR").then(|| model_dir.clone())
+            })
+            .unwrap();
+            chat::router(chat::ChatState::new(context.clone(), config).unwrap())
         }
         _ => panic!("no function for event {file}: add it to events.rs"),
     }

@@ -18,6 +18,7 @@ mod chat_model;
 mod events;
 mod idempotency;
 mod isolation;
+mod judge;
 mod moods;
 mod openapi;
 mod pagination;

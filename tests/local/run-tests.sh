@@ -18,8 +18,9 @@ done
 export THERABOT_TEST_AWS_ENDPOINT="http://127.0.0.1:$(cat "$portfile")"
 echo "==> tests against local AWS at $THERABOT_TEST_AWS_ENDPOINT"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@"
+  # Doc tests first, so the last line printed is the test runner's own summary.
   cargo test --workspace --doc
+  cargo nextest run --workspace --no-fail-fast "$@"
 else
   cargo test --workspace --no-fail-fast "$@"
 fi

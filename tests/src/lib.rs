@@ -115,10 +115,23 @@ impl LocalApi {
         table::ensure_table(context.store().client(), &options.table_name, &spec).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(context.sdk());
         table::ensure_secret(&secrets, &options.secret_id, options.llm_api_key.as_deref()).await?;
-        let chat_config =
-            chat::ChatConfig::from_lookup(&|name| options.chat_settings.get(name).cloned())?;
+        // The crisis screen's encoder, as `shared/screen/model/fetch.sh` unpacks it.
+        let model_dir = std::env::var("SCREEN_MODEL_DIR").unwrap_or_else(|_| {
+            options
+                .root
+                .join(".models/all-MiniLM-L6-v2")
+                .to_string_lossy()
+                .into_owned()
+        });
+        let chat_config = chat::ChatConfig::from_lookup(&|name| {
+            options
+                .chat_settings
+                .get(name)
+                .cloned()
+                .or_else(|| (name == "SCREEN_MODEL_DIR").then(|| model_dir.clone()))
+        })?;
         let issuer = Arc::new(LocalIssuer::new(issuer_url, options.key_file.as_deref())?);
-        let app = app(context.clone(), chat_config, issuer.clone());
+        let app = app(context.clone(), chat_config, issuer.clone())?;
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");
@@ -149,21 +162,25 @@ impl Drop for LocalApi {
 }
 
 /// Every function's routes, the issuer's and the docs', with the common layers.
-pub fn app(context: AppContext, chat_config: chat::ChatConfig, issuer: Arc<LocalIssuer>) -> Router {
+pub fn app(
+    context: AppContext,
+    chat_config: chat::ChatConfig,
+    issuer: Arc<LocalIssuer>,
+) -> Result<Router, String> {
     let (moods_routes, _) = moods::routes().split_for_parts();
     let (chat_routes, _) = chat::routes().split_for_parts();
-    let chat_state = chat::ChatState::new(context.clone(), chat_config);
+    let chat_state = chat::ChatState::new(context.clone(), chat_config)?;
     let local = Router::new()
         .route("/_local/token", post(mint_token))
         .route("/_local/.well-known/jwks.json", get(jwks))
         .with_state(issuer);
-    therabot_shared::http::layers::finish(
+    Ok(therabot_shared::http::layers::finish(
         moods_routes
             .with_state(context)
             .merge(chat_routes.with_state(chat_state))
             .merge(local)
             .merge(docs::routes()),
-    )
+    ))
 }
 
 #[derive(serde::Deserialize)]

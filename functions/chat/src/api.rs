@@ -3,8 +3,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind, Role};
-use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{CountryResources, Resource};
+use therabot_shared::safety::{LayerVerdict, Level};
 use utoipa::{IntoParams, ToSchema};
 
 /// A new conversation; every field is optional and the body may be left out.
@@ -81,6 +81,11 @@ pub struct MessageView {
     /// For user messages: the screen's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_version: Option<String>,
+    /// For user messages: what each layer of the screen said (`rules`, `semantic`, and
+    /// `judge` when a model is configured), with its version; for model replies, what the
+    /// reply screen said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screen: Vec<LayerVerdict>,
     /// For assistant messages: `model:<name>`, `fallback`, `crisis_protocol` or `system`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responder: Option<String>,
@@ -97,6 +102,7 @@ impl From<&ChatMessage> for MessageView {
             created_at: m.created_at,
             safety_level: m.safety_level,
             screen_version: m.screen_version.clone(),
+            screen: m.screen.clone(),
             responder: m.responder.clone(),
         }
     }

@@ -2,6 +2,7 @@
 //!
 //! [`Config`]: therabot_shared::config::Config
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::SignedDuration;
@@ -27,6 +28,14 @@ pub struct ChatConfig {
     pub context_messages: usize,
     /// Characters of history sent to the model, newest kept.
     pub context_chars: usize,
+    /// `SCREEN_MODEL_DIR` (default `/opt/screen-model`, where the Lambda layer puts it): the
+    /// crisis screen's sentence encoder (`config.json`, `tokenizer.json`,
+    /// `model.safetensors`). The function refuses to start without it.
+    pub screen_model_dir: PathBuf,
+    /// `SAFETY_MODEL` (default: `LLM_MODEL`): the model the safety judge asks.
+    pub judge_model: Option<String>,
+    /// `SAFETY_JUDGE_TIMEOUT_MS` (default 3000, 500 to 10000): the judge's own deadline.
+    pub judge_deadline: Duration,
     /// The longest reply kept from the model, in characters.
     pub reply_max_chars: usize,
 }
@@ -47,6 +56,11 @@ impl ChatConfig {
         let quota_per_hour: u32 = env.parsed("CHAT_QUOTA_PER_HOUR", 60);
         let window_hours: i64 = env.parsed("CHECK_IN_WINDOW_HOURS", 72);
         let reminder_hours: i64 = env.parsed("DISCLOSURE_REMINDER_HOURS", 3);
+        let screen_model_dir = env
+            .optional("SCREEN_MODEL_DIR")
+            .unwrap_or_else(|| "/opt/screen-model".to_owned());
+        let judge_model = env.optional("SAFETY_MODEL");
+        let judge_ms: u64 = env.parsed("SAFETY_JUDGE_TIMEOUT_MS", 3_000);
         let mut problems = Vec::new();
         if base_url.is_some() && model_name.is_none() {
             problems.push("LLM_MODEL is missing (LLM_BASE_URL is set)");
@@ -55,11 +69,17 @@ impl ChatConfig {
             // API Gateway gives up after 30 s; the turn also needs time for DynamoDB.
             problems.push("LLM_TIMEOUT_MS must be between 1000 and 24000");
         }
+        if !(500..=10_000).contains(&judge_ms) {
+            problems.push("SAFETY_JUDGE_TIMEOUT_MS must be between 500 and 10000");
+        }
         if quota_per_hour == 0 {
             problems.push("CHAT_QUOTA_PER_HOUR must be at least 1");
         }
         env.finish_with(&problems)?;
         Ok(Self {
+            judge_model: judge_model.or_else(|| model_name.clone()),
+            judge_deadline: Duration::from_millis(judge_ms),
+            screen_model_dir: PathBuf::from(screen_model_dir),
             model: base_url
                 .zip(model_name)
                 .map(|(base_url, model)| ModelConfig {

@@ -21,6 +21,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use therabot_shared::AppContext;
 use therabot_shared::llm::ChatModel;
+use therabot_shared::safety::semantic::SemanticLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -41,16 +42,29 @@ struct Inner {
     app: AppContext,
     config: ChatConfig,
     model: Option<ChatModel>,
+    semantic: Arc<SemanticLayer>,
 }
 
 impl ChatState {
-    /// The state for `app` with `config`; the model client is built once, here.
-    pub fn new(app: AppContext, config: ChatConfig) -> Self {
+    /// The state for `app` with `config`; the model client is built once, here. The screen's
+    /// encoder must be on disk (checked now, cheaply); it is loaded on the first message.
+    pub fn new(app: AppContext, config: ChatConfig) -> Result<Self, String> {
         let model = config
             .model
             .clone()
             .map(|m| ChatModel::new(app.http().clone(), m));
-        Self(Arc::new(Inner { app, config, model }))
+        let semantic = Arc::new(SemanticLayer::new(config.screen_model_dir.clone())?);
+        Ok(Self(Arc::new(Inner {
+            app,
+            config,
+            model,
+            semantic,
+        })))
+    }
+
+    /// The screen's semantic layer (loaded on first use).
+    pub fn semantic(&self) -> &Arc<SemanticLayer> {
+        &self.0.semantic
     }
 
     /// The shared context.

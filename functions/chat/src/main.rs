@@ -10,5 +10,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let chat_config = chat::ChatConfig::from_env()?;
     let context = AppContext::connect(config).await?;
-    lambda_http::run(chat::router(chat::ChatState::new(context, chat_config))).await
+    let state = chat::ChatState::new(context, chat_config)?;
+    lambda_http::run(chat::router(state)).await
 }

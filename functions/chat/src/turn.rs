@@ -1,10 +1,13 @@
 //! One chat turn, the heart of the product:
 //!
 //! 1. validate; 2. read the conversation and its latest messages (round trip 1);
-//! 3. screen the message for crisis risk, before any model call; 4. store the message with
-//!    the quota, the idempotency record and any risk state (round trip 2) — so it is never
-//!    lost, whatever happens next; 5. answer: the crisis protocol for a crisis (no model
-//!    call), else the model, else the built-in responder; 6. store the reply (round trip 3).
+//! 3. screen the message for crisis risk with the offline layers (rules and the semantic
+//!    classifier), before any model call; 4. store the message with the quota, the
+//!    idempotency record and any risk state (round trip 2) — so it is never lost, whatever
+//!    happens next; 5. answer: the crisis protocol for a crisis (no model call); else the
+//!    model, with the safety judge asked at the same time (a crisis verdict replaces the
+//!    reply), the reply itself screened for method or dose content; else the built-in
+//!    responder; 6. store the reply, and the judge's verdict on the message (round trip 3).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -16,18 +19,17 @@ use therabot_shared::domain::{EntryId, UserId};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::{ApiError, JsonBody, Problem, json};
-use therabot_shared::llm::{PromptMessage, cap_length};
+use therabot_shared::llm::{ChatModel, PromptMessage, cap_length};
 use therabot_shared::safety::resources::{CountryResources, for_country};
-use therabot_shared::safety::{Level, SCREEN_VERSION, Screening, screen_in_context};
+use therabot_shared::safety::{
+    Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
+};
 use therabot_shared::store::chat::{Reply, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
 
 use crate::api::{MessageView, SafetyView, SendMessage, Turn};
 use crate::texts::{self, Lang};
 use crate::{ChatState, ELEVATED_PROMPT, PROMPT_VERSION, SYSTEM_PROMPT, fallback};
-
-/// What the model says instead of a reply when it sees danger the screen did not.
-const ESCALATE: &str = "SAFETY_ESCALATE";
 
 /// What produced a reply.
 struct Answer {
@@ -37,6 +39,10 @@ struct Answer {
     prompt_version: Option<&'static str>,
     /// The model saw danger the screen missed: handle as a crisis.
     escalated: bool,
+    /// The reply screen's verdict on a model reply (stored with the reply).
+    reply_screen: Option<LayerVerdict>,
+    /// The model's reply gave method or dose content and was withheld.
+    withheld: bool,
 }
 
 /// Send a message and get Therabot's reply. The message is screened for crisis risk first;
@@ -87,9 +93,9 @@ pub(crate) async fn send_message(
         .find(|m| m.role == Role::User)
         .and_then(|m| m.safety_level)
         .unwrap_or(Level::None);
-    let screening = screen_in_context(text.as_str(), previous);
-    let user_message =
-        ChatMessage::user(conversation_id, &text, now, screening.level, SCREEN_VERSION);
+    let mut screening = screen_offline(&state, text.as_str(), previous).await;
+    let offline_level = screening.level;
+    let mut user_message = ChatMessage::user(conversation_id, &text, now, &screening);
 
     // Round trip 2: the message is stored before the model is called.
     let route = format!("POST /v1/conversations/{conversation_id}/messages");
@@ -128,12 +134,14 @@ pub(crate) async fn send_message(
     let lang = Lang::from_code(screening.language);
     let country = conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
-    let answer = answer(&state, &recent, &text, &screening, lang, resources).await;
-    let level = if answer.escalated {
-        Level::Crisis
-    } else {
-        screening.level
-    };
+    let answer = answer(&state, &recent, &text, &mut screening, lang, resources).await;
+    if answer.escalated {
+        screening.level = Level::Crisis;
+    }
+    let level = screening.level;
+    let judged = screening.layer(Layer::Judge).is_some();
+    user_message.safety_level = Some(level);
+    user_message.screen = screening.layers.clone();
 
     // Replies are stamped after the user's message, so history stays in order.
     let mut at = app.now().max(now + SignedDuration::from_millis(1));
@@ -151,7 +159,7 @@ pub(crate) async fn send_message(
         ));
         at += SignedDuration::from_millis(1);
     }
-    let reply = ChatMessage::assistant(
+    let mut reply = ChatMessage::assistant(
         conversation_id,
         answer.kind,
         answer.text,
@@ -159,6 +167,7 @@ pub(crate) async fn send_message(
         &answer.responder,
         answer.prompt_version,
     );
+    reply.screen.extend(answer.reply_screen);
     replies.push(reply.clone());
 
     let turn_view = Turn {
@@ -176,6 +185,11 @@ pub(crate) async fn send_message(
         )),
         ..write
     });
+    let after = AfterScreen {
+        raised_to: (level > offline_level).then_some(level),
+        verdict: judged.then_some(&user_message),
+        withheld: answer.withheld,
+    };
     store_reply(
         &state,
         user,
@@ -183,10 +197,46 @@ pub(crate) async fn send_message(
         &replies,
         reminder_due,
         completed.as_ref(),
-        answer.escalated,
+        &after,
     )
     .await;
     Ok(response)
+}
+
+/// What the reply's write must also record, learned after the message was stored.
+struct AfterScreen<'a> {
+    /// The judge or the model raised the level above the offline screen's.
+    raised_to: Option<Level>,
+    /// The user message with the judge's verdict added, to rewrite its verdict.
+    verdict: Option<&'a ChatMessage>,
+    /// A model reply was withheld for method or dose content (counted).
+    withheld: bool,
+}
+
+/// The offline layers (rules, then the semantic classifier off the async threads). If the
+/// classifier cannot run, the rules decide and the miss is recorded with the message.
+async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Screening {
+    let layer = state.semantic().clone();
+    let owned = text.to_owned();
+    let screened = tokio::task::spawn_blocking(move || match layer.get() {
+        Ok(classifier) => Screen::new(classifier).screen_in_context(&owned, previous),
+        Err(error) => {
+            tracing::error!(
+                error,
+                "the semantic screen is unavailable; rules alone decide"
+            );
+            let mut screening = Screen::rules_only().screen_in_context(&owned, previous);
+            screening.add(semantic::unavailable("unloaded", "unavailable"));
+            screening
+        }
+    })
+    .await;
+    screened.unwrap_or_else(|_| {
+        tracing::error!("the semantic screen failed; rules alone decide");
+        let mut screening = Screen::rules_only().screen_in_context(text, previous);
+        screening.add(semantic::unavailable("unloaded", "failed"));
+        screening
+    })
 }
 
 /// Round trip 3. The person already has their answer; if storing it fails twice, the failure
@@ -199,17 +249,25 @@ async fn store_reply(
     replies: &[ChatMessage],
     disclosed: bool,
     idempotency: Option<&IdempotentWrite>,
-    escalated: bool,
+    after: &AfterScreen<'_>,
 ) {
     let store = state.app().store();
     for attempt in 0..2 {
-        let extra = if escalated {
-            store
-                .escalation_writes(user, state.app().now(), SCREEN_VERSION)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let now = state.app().now();
+        let mut extra = Vec::new();
+        if let Some(level) = after.raised_to {
+            extra.extend(
+                store
+                    .escalation_writes(user, level, now, SCREEN_VERSION)
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some(message) = after.verdict {
+            extra.extend(store.verdict_update(user, message).ok());
+        }
+        if after.withheld {
+            extra.extend(store.withheld_reply_write(now).ok());
+        }
         let reply = Reply {
             user,
             conversation,
@@ -252,7 +310,7 @@ async fn answer(
     state: &ChatState,
     recent: &[ChatMessage],
     text: &MessageText,
-    screening: &Screening,
+    screening: &mut Screening,
     lang: Lang,
     resources: &CountryResources,
 ) -> Answer {
@@ -262,16 +320,21 @@ async fn answer(
         responder: "crisis_protocol".to_owned(),
         prompt_version: None,
         escalated: false,
+        reply_screen: None,
+        withheld: false,
     };
     if screening.level == Level::Crisis {
         return protocol();
     }
+    let offline_level = screening.level;
     let fallback = || Answer {
-        text: fallback::respond(text.as_str(), lang, screening.level),
+        text: fallback::respond(text.as_str(), lang, offline_level),
         kind: MessageKind::Message,
         responder: fallback::RESPONDER.to_owned(),
         prompt_version: None,
         escalated: false,
+        reply_screen: None,
+        withheld: false,
     };
     let Some(model) = state.model() else {
         return fallback();
@@ -287,23 +350,110 @@ async fn answer(
         return fallback();
     };
     let prompt = prompt(state, recent, text, screening.level);
-    match model.complete(&key, &prompt).await {
-        Ok(reply) if reply.contains(ESCALATE) => Answer {
+    // The judge is asked at the same time as the reply, so it adds nothing to an ordinary
+    // turn but its own short deadline when it is the slower of the two.
+    let (reply, verdict) = tokio::join!(
+        model.complete(&key, &prompt),
+        ask_judge(state, model, &key, recent, text)
+    );
+    if let Some(verdict) = verdict {
+        screening.add(verdict);
+    }
+    if screening.level == Level::Crisis {
+        return Answer {
+            escalated: true,
+            ..protocol()
+        };
+    }
+    match reply {
+        Ok(reply) if reply::asks_to_escalate(&reply) => Answer {
             escalated: true,
             ..protocol()
         },
-        Ok(reply) => Answer {
-            text: cap_length(&reply, state.config().reply_max_chars),
-            kind: MessageKind::Message,
-            responder: format!("model:{}", model.name()),
-            prompt_version: Some(PROMPT_VERSION),
-            escalated: false,
+        Ok(reply) => match reply::method_content(&reply) {
+            Some(rule) => {
+                tracing::warn!(rule, "a model reply gave method or dose content; withheld");
+                Answer {
+                    escalated: true,
+                    withheld: true,
+                    reply_screen: Some(reply_verdict(Level::Crisis, Some(rule))),
+                    ..protocol()
+                }
+            }
+            None => Answer {
+                text: cap_length(&reply, state.config().reply_max_chars),
+                kind: MessageKind::Message,
+                responder: format!("model:{}", model.name()),
+                prompt_version: Some(PROMPT_VERSION),
+                escalated: false,
+                reply_screen: Some(reply_verdict(Level::None, None)),
+                withheld: false,
+            },
         },
         Err(error) => {
             tracing::warn!(error = %error, "model failed; answering with the built-in responder");
             fallback()
         }
     }
+}
+
+fn reply_verdict(level: Level, rule: Option<&str>) -> LayerVerdict {
+    LayerVerdict {
+        layer: Layer::Reply,
+        level: Some(level),
+        version: reply::REPLY_RULES_VERSION.to_owned(),
+        detail: rule.map(str::to_owned),
+    }
+}
+
+/// The LLM judge's verdict on the new message (with the last few user messages before it
+/// for context), or why there is none. `None` when no judge model is configured.
+async fn ask_judge(
+    state: &ChatState,
+    model: &ChatModel,
+    key: &str,
+    recent: &[ChatMessage],
+    text: &MessageText,
+) -> Option<LayerVerdict> {
+    let judge_model = state.config().judge_model.as_deref()?;
+    let mut excerpt = String::new();
+    // `recent` is newest first: the three user messages before this one, oldest first.
+    let earlier: Vec<&ChatMessage> = recent
+        .iter()
+        .filter(|m| m.role == Role::User)
+        .take(3)
+        .collect();
+    for message in earlier.iter().rev() {
+        excerpt.push_str("Earlier user message: ");
+        excerpt.push_str(&cap_length(&message.text, 600));
+        excerpt.push('\n');
+    }
+    excerpt.push_str("Last user message (classify this one): ");
+    excerpt.push_str(text.as_str());
+    let messages = [
+        PromptMessage::new("system", judge::JUDGE_PROMPT),
+        PromptMessage::new("user", excerpt),
+    ];
+    let deadline = state.config().judge_deadline;
+    Some(
+        match model.classify(key, judge_model, &messages, deadline).await {
+            Ok(answer) => match judge::parse(&answer) {
+                Some(verdict) => judge::verdict(judge_model, &verdict),
+                None => {
+                    tracing::warn!("the safety judge's answer was not a verdict; ignored");
+                    judge::no_verdict(judge_model, "garbage")
+                }
+            },
+            Err(error) => {
+                tracing::warn!(error = %error, "the safety judge gave no verdict; offline layers decide");
+                let why = match error {
+                    therabot_shared::llm::ModelError::Timeout => "timeout",
+                    _ => "error",
+                };
+                judge::no_verdict(judge_model, why)
+            }
+        },
+    )
 }
 
 /// The system prompt, the conversation's recent turns within the size budget (oldest first),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::text::check_text;
 use super::{EntryId, FieldError};
-use crate::safety::Level;
+use crate::safety::{LayerVerdict, Level, SCREEN_VERSION, Screening};
 
 /// The longest user message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 4_000;
@@ -141,6 +141,9 @@ pub struct ChatMessage {
     pub safety_level: Option<Level>,
     /// For user messages, the screen version.
     pub screen_version: Option<String>,
+    /// For user messages, what each layer of the screen said (rules, semantic, judge); for
+    /// model replies, what the reply screen said.
+    pub screen: Vec<LayerVerdict>,
     /// For assistant messages, what produced it: `model:<name>`, `fallback`,
     /// `crisis_protocol` or `system`.
     pub responder: Option<String>,
@@ -149,13 +152,12 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
-    /// A user message written `at`.
+    /// A user message written `at`, with the screen's verdict on it.
     pub fn user(
         conversation_id: EntryId,
         text: &MessageText,
         at: Timestamp,
-        level: Level,
-        screen_version: &str,
+        screening: &Screening,
     ) -> Self {
         Self {
             id: EntryId::new_at(at),
@@ -164,8 +166,9 @@ impl ChatMessage {
             kind: MessageKind::Message,
             text: text.as_str().to_owned(),
             created_at: at,
-            safety_level: Some(level),
-            screen_version: Some(screen_version.to_owned()),
+            safety_level: Some(screening.level),
+            screen_version: Some(SCREEN_VERSION.to_owned()),
+            screen: screening.layers.clone(),
             responder: None,
             prompt_version: None,
         }
@@ -189,6 +192,7 @@ impl ChatMessage {
             created_at: at,
             safety_level: None,
             screen_version: None,
+            screen: Vec::new(),
             responder: Some(responder.to_owned()),
             prompt_version: prompt_version.map(str::to_owned),
         }

@@ -17,7 +17,7 @@ use crate::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, Role, fold_for_search,
 };
 use crate::domain::{EntryId, UserId};
-use crate::safety::Level;
+use crate::safety::{LayerVerdict, Level};
 
 #[derive(Serialize, Deserialize)]
 struct ConversationItem {
@@ -94,6 +94,8 @@ struct MessageItem {
     safety_level: Option<Level>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     screen_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    screen: Vec<LayerVerdict>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     responder: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +117,7 @@ impl MessageItem {
             created_at: m.created_at,
             safety_level: m.safety_level,
             screen_version: m.screen_version.clone(),
+            screen: m.screen.clone(),
             responder: m.responder.clone(),
             prompt_version: m.prompt_version.clone(),
         }
@@ -130,6 +133,7 @@ impl MessageItem {
             created_at: self.created_at,
             safety_level: self.safety_level,
             screen_version: self.screen_version,
+            screen: self.screen,
             responder: self.responder,
             prompt_version: self.prompt_version,
         }
@@ -502,19 +506,55 @@ impl Store {
         ])
     }
 
-    /// Records a risk found after the first write (the model asked to escalate), in the
-    /// reply's transaction.
+    /// Records a risk found after the first write (the judge raised the level, or the model
+    /// asked to escalate), in the reply's transaction.
     pub fn escalation_writes(
         &self,
         user: &UserId,
+        level: Level,
         at: Timestamp,
         screen_version: &str,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        self.risk_writes(
-            &keys::user_pk(user),
-            Level::Crisis,
-            at,
-            Some(screen_version),
+        self.risk_writes(&keys::user_pk(user), level, at, Some(screen_version))
+    }
+
+    /// Rewrites the user message's verdict once the judge has spoken, in the reply's
+    /// transaction (no extra round trip): its final level and every layer's verdict.
+    pub fn verdict_update(
+        &self,
+        user: &UserId,
+        message: &ChatMessage,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let layers = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(&message.screen)
+            .map_err(|e| StoreError::Backend(format!("cannot encode the verdicts: {e}")))?;
+        let level = message.safety_level.unwrap_or(Level::None);
+        update(
+            self.table(),
+            keys::primary_key(
+                keys::user_pk(user),
+                keys::message_sk(message.conversation_id, message.id),
+            ),
+            "SET safety_level = :level, screen = :screen".into(),
+            Some("attribute_exists(PK)"),
+            HashMap::from([
+                (":level".into(), s(level.as_str())),
+                (":screen".into(), layers),
+            ]),
+        )
+    }
+
+    /// Counts a model reply that was withheld because it gave method or dose content (the
+    /// day's anonymous counter, beside the referrals).
+    pub fn withheld_reply_write(&self, at: Timestamp) -> Result<TransactWriteItem, StoreError> {
+        update(
+            self.table(),
+            keys::primary_key(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at)),
+            "SET entity = :entity ADD replies_withheld :one".into(),
+            None,
+            HashMap::from([
+                (":one".into(), n(1)),
+                (":entity".into(), s(entity::COUNTER)),
+            ]),
         )
     }
 

@@ -173,7 +173,6 @@ impl Pattern {
     }
 
     /// Every place the pattern matches in `tokens`, at most one per start.
-    #[cfg(test)]
     pub(crate) fn find(&self, tokens: &[String], sentence: &[u16], clause: &[u16]) -> Vec<Found> {
         let mut scratch = Vec::new();
         (0..tokens.len())
@@ -309,7 +308,7 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::safety::normalize::normalize;
+    use crate::rules::normalize::normalize;
 
     fn groups(name: &str) -> Option<&'static str> {
         (name == "ME").then_some("myself|me")

@@ -1,7 +1,7 @@
 //! The screen's rules: phrases of risk in English and Spanish (and a few in French,
 //! Portuguese and German), the idioms that look like risk but are not, and the contexts that
 //! change a phrase's weight. Changing anything here changes the screen: bump
-//! [`super::SCREEN_VERSION`] and keep `shared/tests/screen_set.tsv` passing.
+//! [`super::RULES_VERSION`] and keep `shared/screen/tests/labelled_set.rs` passing.
 
 /// What a rule detects; the kind decides the level and which contexts may soften it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

