@@ -6,7 +6,7 @@ export AWS_PORT ?= 4566
 # The Lambda functions (one binary each, under functions/).
 FUNCTIONS := moods chat
 
-.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean
+.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen screen-score screen-reference
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,17 +35,35 @@ fmt: ## Format the code
 openapi: ## Regenerate docs/openapi.json from the code
 	cargo run -q -p therabot-local --bin therabot-dev -- openapi > docs/openapi.json
 
-build: ## Build every function for Lambda (arm64 zips in target/lambda/)
+screen-layer: bootstrap ## Lay out the crisis screen's encoder as a Lambda layer in .local/screen-layer/
+	rm -rf .local/screen-layer && mkdir -p .local/screen-layer/screen-model
+	cp .models/all-MiniLM-L6-v2/config.json .models/all-MiniLM-L6-v2/tokenizer.json \
+	   .models/all-MiniLM-L6-v2/model.safetensors .local/screen-layer/screen-model/
+
+build: screen-layer ## Build every function for Lambda (arm64 zips in target/lambda/) and the screen's model layer
 	@tests/local/bootstrap.sh deploy
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS)) --output-format zip
 
-deploy: ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.toml)
+deploy: screen-layer ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.toml)
 	@tests/local/bootstrap.sh deploy
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam build --beta-features
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam deploy --config-env $${STAGE:-dev}
 
 bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
 	@FUNCTIONS="$(FUNCTIONS)" tests/local/bench.sh
+
+train-screen: ## Retrain the screen's adapters and head on the train split (PyTorch from PyPI; see docs/safety-screen.md)
+	@tests/local/bootstrap.sh train
+	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/train_adapter.py .models/all-MiniLM-L6-v2 \
+	  shared/screen/data shared/screen/model/head.json \
+	  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db $${THREADS:-2}
+
+screen-score: bootstrap ## First-contact score of a new labelled batch: make screen-score BATCH=path.tsv
+	cargo run -q --release -p therabot-screen --bin screen-tool -- score --misses $(BATCH)
+
+screen-reference: ## Regenerate the encoder's reference embeddings (sentence-transformers) for the parity test
+	@tests/local/bootstrap.sh train
+	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/reference.py .models/all-MiniLM-L6-v2 shared/screen/model/reference.json
 
 clean: ## Remove build output and local state
 	cargo clean

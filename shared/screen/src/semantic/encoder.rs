@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
+use super::head::Adapter;
+
 /// A dense layer whose weight is stored transposed and contiguous (`in × out`), so a forward
 /// pass multiplies straight into it instead of re-laying the weight out on every call.
 struct Linear {
@@ -39,6 +41,11 @@ pub(crate) struct BertConfig {
 }
 
 impl BertConfig {
+    /// The embedding's width.
+    pub(crate) fn width(&self) -> usize {
+        self.hidden_size
+    }
+
     /// The longest sequence the model accepts, special tokens included.
     pub(crate) fn max_positions(&self) -> usize {
         self.max_position_embeddings
@@ -115,8 +122,13 @@ fn err(e: candle_core::Error) -> String {
 }
 
 impl Encoder {
-    /// Builds the encoder from the bytes of `model.safetensors` and its config.
-    pub(crate) fn load(safetensors: &[u8], config: &BertConfig) -> Result<Self, String> {
+    /// Builds the encoder from the bytes of `model.safetensors` and its config, with the
+    /// trained low-rank `adapters` merged into their weights.
+    pub(crate) fn load(
+        safetensors: &[u8],
+        config: &BertConfig,
+        adapters: &[Adapter],
+    ) -> Result<Self, String> {
         if config.hidden_act != "gelu" {
             return Err(format!("unsupported activation {}", config.hidden_act));
         }
@@ -136,6 +148,10 @@ impl Encoder {
                 .into_iter()
                 .map(|(k, v)| (k.trim_start_matches("bert.").to_owned(), v))
                 .collect();
+        }
+        for adapter in adapters {
+            merge(&mut weights, adapter, &device)
+                .map_err(|e| format!("adapter {}: {e}", adapter.name))?;
         }
         let eps = config.layer_norm_eps;
         let word = take(&mut weights, "embeddings.word_embeddings.weight")?;
@@ -183,11 +199,6 @@ impl Encoder {
         })
     }
 
-    /// The embedding's width.
-    pub(crate) fn width(&self) -> usize {
-        self.hidden
-    }
-
     /// The sentence embedding of one sequence of token ids (with `[CLS]` and `[SEP]`): the
     /// mean of the last layer's token vectors, scaled to unit length.
     pub(crate) fn embed(&self, ids: &[u32]) -> Result<Vec<f32>, String> {
@@ -230,6 +241,23 @@ impl Encoder {
         let pooled = (pooled / f64::from(length.max(1e-12)))?;
         pooled.to_dtype(DType::F32)?.to_vec1::<f32>()
     }
+}
+
+/// `W += scale · B · A` for the weight the adapter names.
+fn merge(weights: &mut Weights, adapter: &Adapter, device: &Device) -> Result<(), String> {
+    let key = format!("{}.weight", adapter.name);
+    let weight = weights.get(&key).ok_or("no such weight")?;
+    let (out, inputs) = weight.dims2().map_err(err)?;
+    let r = adapter.rank;
+    if adapter.a.len() != r * inputs || adapter.b.len() != out * r {
+        return Err(format!("shape does not fit {out}×{inputs}"));
+    }
+    let a = Tensor::from_slice(&adapter.a, (r, inputs), device).map_err(err)?;
+    let b = Tensor::from_slice(&adapter.b, (out, r), device).map_err(err)?;
+    let delta = (b.matmul(&a).map_err(err)? * f64::from(adapter.scale)).map_err(err)?;
+    let merged = (weight + delta).map_err(err)?;
+    weights.insert(key, merged);
+    Ok(())
 }
 
 /// Cuts a long sequence of pieces into overlapping windows the encoder can take, each framed

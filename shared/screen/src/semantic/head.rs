@@ -1,7 +1,9 @@
-//! The head on top of the sentence embedding: a small feed-forward network (ReLU between
-//! layers, softmax at the end) over the classes `none`, `elevated`, `crisis`, and the two
-//! thresholds that turn its probabilities into a level. Trained by `make train-screen`
-//! (`shared/screen/train/train.py`) and committed as `shared/screen/model/head.json`.
+//! What training adds to the published encoder, committed as `shared/screen/model/head.json`
+//! by `make train-screen` (`shared/screen/train/train_adapter.py`): low-rank adapters merged
+//! into the encoder's attention weights at load, and the head on top of the sentence
+//! embedding — a small feed-forward network (ReLU between layers, softmax at the end) over
+//! the classes `none`, `elevated`, `crisis` — with the two thresholds that turn its
+//! probabilities into a level.
 
 use serde::Deserialize;
 
@@ -28,14 +30,43 @@ struct EncoderInfo {
     sha256: String,
 }
 
+/// A low-rank update of one of the encoder's weights: `W += scale · B · A`.
+#[derive(Debug, Deserialize)]
+pub struct Adapter {
+    /// The weight's name in the encoder, without `.weight`.
+    pub name: String,
+    /// The rank `r`.
+    pub rank: usize,
+    /// The scale (alpha / r).
+    pub scale: f32,
+    /// `A`, `r × in`, row-major.
+    pub a: Vec<f32>,
+    /// `B`, `out × r`, row-major.
+    pub b: Vec<f32>,
+}
+
+/// Probabilities the training run computed for a few texts, so a test can check that the
+/// Rust encoder with these adapters and this head reproduces them.
+#[derive(Debug, Deserialize)]
+pub struct Check {
+    /// The text.
+    pub text: String,
+    /// `P(none)`, `P(elevated)`, `P(crisis)`.
+    pub p: [f32; 3],
+}
+
 /// A trained head.
 #[derive(Debug, Deserialize)]
 pub struct Head {
     version: String,
     encoder: EncoderInfo,
     classes: Vec<String>,
+    #[serde(default)]
+    adapters: Vec<Adapter>,
     layers: Vec<DenseLayer>,
     thresholds: Thresholds,
+    #[serde(default)]
+    check: Vec<Check>,
 }
 
 /// The head's probabilities for one embedding.
@@ -69,7 +100,25 @@ impl Head {
         if inputs != 3 {
             return Err("head.json: the last layer must have three outputs".into());
         }
+        for adapter in &head.adapters {
+            if adapter.rank == 0
+                || !adapter.a.len().is_multiple_of(adapter.rank)
+                || !adapter.b.len().is_multiple_of(adapter.rank)
+            {
+                return Err(format!("head.json: adapter {} is malformed", adapter.name));
+            }
+        }
         Ok(head)
+    }
+
+    /// The adapters to merge into the encoder.
+    pub fn adapters(&self) -> &[Adapter] {
+        &self.adapters
+    }
+
+    /// The training run's own probabilities for a few texts.
+    pub fn checks(&self) -> &[Check] {
+        &self.check
     }
 
     /// The head's version, stored with every verdict.

@@ -64,8 +64,8 @@ impl Classifier {
         let config: BertConfig = serde_json::from_slice(&read("config.json")?)
             .map_err(|e| format!("config.json: {e}"))?;
         let tokenizer = WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
-        let encoder = Encoder::load(&read("model.safetensors")?, &config)?;
-        let head = Head::from_json(head_json, encoder.width())?;
+        let head = Head::from_json(head_json, config.width())?;
+        let encoder = Encoder::load(&read("model.safetensors")?, &config, head.adapters())?;
         Ok(Self {
             tokenizer,
             encoder,
@@ -77,6 +77,11 @@ impl Classifier {
     /// The head's version.
     pub fn version(&self) -> &str {
         self.head.version()
+    }
+
+    /// The trained head (adapters, layers, thresholds and the training run's checks).
+    pub fn head(&self) -> &Head {
+        &self.head
     }
 
     /// The token ids of `text` as the encoder sees it (first window), for the parity test.
