@@ -134,10 +134,7 @@ impl ChatModel {
             .http
             .get()
             .map_err(|_| Attempt::Final(ModelError::Unreachable))?;
-        let url = format!(
-            "{}/chat/completions",
-            self.config.base_url.trim_end_matches('/')
-        );
+        let url = self.completions_url();
         let body = Request {
             model: &self.config.model,
             messages,
@@ -174,14 +171,26 @@ impl ChatModel {
             Err(error) if error.is_timeout() => return Err(Attempt::Final(ModelError::Timeout)),
             Err(_) => return Err(Attempt::Final(ModelError::Malformed)),
         };
-        parsed
-            .choices
+        parsed.text().ok_or(Attempt::Final(ModelError::Malformed))
+    }
+
+    fn completions_url(&self) -> String {
+        format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        )
+    }
+}
+
+impl Response {
+    /// The first choice's text, trimmed; `None` when there is none.
+    fn text(self) -> Option<String> {
+        self.choices
             .into_iter()
             .next()
             .and_then(|c| c.message.content)
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
-            .ok_or(Attempt::Final(ModelError::Malformed))
     }
 }
 
@@ -211,10 +220,7 @@ impl ChatModel {
         deadline: Duration,
     ) -> Result<String, ModelError> {
         let http = self.http.get().map_err(|_| ModelError::Unreachable)?;
-        let url = format!(
-            "{}/chat/completions",
-            self.config.base_url.trim_end_matches('/')
-        );
+        let url = self.completions_url();
         let body = Request {
             model,
             messages,
@@ -252,14 +258,7 @@ impl ChatModel {
             }
         }
         let parsed: Response = serde_json::from_slice(&bytes).map_err(|_| ModelError::Malformed)?;
-        parsed
-            .choices
-            .into_iter()
-            .next()
-            .and_then(|c| c.message.content)
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .ok_or(ModelError::Malformed)
+        parsed.text().ok_or(ModelError::Malformed)
     }
 }
 

@@ -70,6 +70,14 @@ fn reply(text: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(completion(text))
 }
 
+async fn history(app: &TestApp, user: &User, conversation: &str) -> Value {
+    json_ok(
+        app.get(user, &format!("/v1/conversations/{conversation}/messages"))
+            .await,
+    )
+    .await
+}
+
 fn layer<'a>(message: &'a Value, name: &str) -> &'a Value {
     message["screen"]
         .as_array()
@@ -118,11 +126,7 @@ async fn a_crisis_verdict_from_the_judge_replaces_the_reply_with_the_crisis_prot
     );
 
     // What was stored says the same, and the risk state was recorded.
-    let history = json_ok(
-        app.get(&user, &format!("/v1/conversations/{conversation}/messages"))
-            .await,
-    )
-    .await;
+    let history = history(&app, &user, &conversation).await;
     let stored = history["items"]
         .as_array()
         .unwrap()
@@ -231,11 +235,7 @@ async fn a_model_reply_with_method_or_dose_content_never_reaches_the_user() {
     assert_eq!(turn["safety"]["level"], "crisis");
     assert_eq!(layer(&turn["reply"], "reply")["level"], "crisis");
     assert_eq!(layer(&turn["reply"], "reply")["detail"], "dose-amount");
-    let history = json_ok(
-        app.get(&user, &format!("/v1/conversations/{conversation}/messages"))
-            .await,
-    )
-    .await;
+    let history = history(&app, &user, &conversation).await;
     let text = history.to_string();
     assert!(
         !text.contains("tablets"),
@@ -275,19 +275,34 @@ async fn without_a_model_the_offline_layers_record_their_verdicts_and_versions()
     .await;
     let message = &turn["user_message"];
     assert!(layer(message, "rules")["version"].as_str().is_some());
+    let semantic = layer(message, "semantic");
     assert!(
-        layer(message, "semantic")["version"]
+        semantic["version"]
             .as_str()
             .unwrap()
             .starts_with("adapter-")
-            || layer(message, "semantic")["version"]
-                .as_str()
-                .unwrap()
-                .starts_with("head-")
+    );
+    assert!(
+        semantic["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("p_crisis=")
     );
     assert!(
         layer(message, "judge").is_null(),
         "no judge without a model"
     );
-    assert_ne!(turn["safety"]["level"], "none");
+    // The level is the highest any layer gave.
+    let levels = ["none", "elevated", "crisis"];
+    let rank = |v: &Value| levels.iter().position(|l| v == *l).unwrap();
+    let highest = ["rules", "semantic"]
+        .iter()
+        .map(|name| rank(&layer(message, name)["level"]))
+        .max()
+        .unwrap();
+    assert_eq!(rank(&turn["safety"]["level"]), highest);
+    assert_eq!(
+        turn["user_message"]["safety_level"],
+        turn["safety"]["level"]
+    );
 }

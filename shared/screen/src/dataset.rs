@@ -32,14 +32,26 @@ impl Example {
     }
 }
 
-/// FNV-1a (64 bit) of the text's UTF-8 bytes: one in five messages, by this hash, is dev.
+/// One in five messages, by [`text_hash`], is dev.
 pub fn is_dev(text: &str) -> bool {
+    text_hash(text).is_multiple_of(5)
+}
+
+/// Of the rest, one in six sets the thresholds and picks the epoch in training
+/// (`train_adapter.py`); the adapters are never trained on it either.
+pub fn is_calibration(text: &str) -> bool {
+    let hash = text_hash(text);
+    !hash.is_multiple_of(5) && (hash / 5).is_multiple_of(6)
+}
+
+/// FNV-1a (64 bit) of the text's UTF-8 bytes.
+pub fn text_hash(text: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.as_bytes() {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    hash.is_multiple_of(5)
+    hash
 }
 
 /// Parses one file's lines.

@@ -161,9 +161,11 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     );
 }
 
-const FLOOR_CRISIS_RECALL: f64 = 0.65;
-const FLOOR_CRISIS_FLAGGED: f64 = 0.70;
-const FLOOR_ELEVATED_FLAGGED: f64 = 0.75;
+// Measured with adapter-3c6e1f2344bd-e5 on 1,185 dev messages: crisis recall 0.770, crisis
+// scored ≥ elevated 0.832, elevated scored ≥ elevated 0.885, none scored crisis 0.027.
+const FLOOR_CRISIS_RECALL: f64 = 0.74;
+const FLOOR_CRISIS_FLAGGED: f64 = 0.80;
+const FLOOR_ELEVATED_FLAGGED: f64 = 0.85;
 const FLOOR_PRECISION: f64 = 0.60;
 
 #[test]

@@ -239,6 +239,41 @@ fn embed(args: &[String]) {
     );
 }
 
+/// The thresholds that let `none_crisis` and `none_risk` of the calibration split's ordinary
+/// messages through as `crisis` and `elevated or more` (the quantiles of their
+/// probabilities), as `train_adapter.py` sets them.
+fn calibrate(args: &[String]) {
+    let rate = |i: usize, default: f32| {
+        args.get(i)
+            .and_then(|v| v.parse::<f32>().ok())
+            .unwrap_or(default)
+    };
+    let (none_crisis, none_risk) = (rate(0, 0.025), rate(1, 0.07));
+    let classifier = load_classifier();
+    let examples = dataset::load_dir(&data_dir()).unwrap();
+    let mut crisis = Vec::new();
+    let mut risk = Vec::new();
+    for ex in examples
+        .iter()
+        .filter(|e| e.level == Level::None && dataset::is_calibration(&e.text))
+    {
+        let p = classifier.assess(&ex.text).unwrap().probabilities;
+        crisis.push(p.crisis);
+        risk.push(p.crisis + p.elevated);
+    }
+    let quantile = |values: &mut Vec<f32>, q: f32| {
+        values.sort_by(f32::total_cmp);
+        let at = ((values.len() as f32 - 1.0) * q).round() as usize;
+        values.get(at).copied().unwrap_or(1.0)
+    };
+    println!(
+        "{} ordinary calibration messages: crisis threshold {:.6}, risk threshold {:.6}",
+        crisis.len(),
+        quantile(&mut crisis, 1.0 - none_crisis),
+        quantile(&mut risk, 1.0 - none_risk)
+    );
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -305,9 +340,10 @@ fn main() {
         Some("score") => score(&args[1..]),
         Some("embed") => embed(&args[1..]),
         Some("bench") => bench(),
+        Some("calibrate") => calibrate(&args[1..]),
         _ => {
             eprintln!(
-                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench"
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench | calibrate [NONE_CRISIS NONE_RISK]"
             );
             std::process::exit(2);
         }
