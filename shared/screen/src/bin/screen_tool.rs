@@ -2,8 +2,10 @@
 //!
 //! - `screen-tool score [--rules-only] FILE|DIR...`: first-contact scoring of labelled
 //!   messages by the current screen, per level, per style and per language, per layer;
-//! - `screen-tool embed OUT_DIR`: the embeddings of every labelled message (for
-//!   `make train-screen`), with their labels and splits;
+//! - `screen-tool embed OUT_DIR`: the embeddings (first window) of every labelled message,
+//!   with their labels and splits, as raw little-endian f32 for analysis in numpy;
+//! - `screen-tool calibrate [NONE_CRISIS NONE_RISK]`: the thresholds that let those shares of
+//!   the calibration slice's ordinary messages through, as the training run sets them;
 //! - `screen-tool bench`: latency of each layer by message length, load time and memory.
 //!
 //! The model directory is `SCREEN_MODEL_DIR` (default `.models/all-MiniLM-L6-v2`).
@@ -214,7 +216,7 @@ fn embed(args: &[String]) {
     let mut width = 0;
     for ex in &examples {
         let windows = classifier.embed(&ex.text).unwrap();
-        // The head is trained on the first window: nearly every labelled message fits in one.
+        // The first window: nearly every labelled message fits in one.
         let first = &windows[0];
         width = first.len();
         for v in first {
