@@ -241,6 +241,15 @@ async fn a_model_reply_with_method_or_dose_content_never_reaches_the_user() {
         !text.contains("tablets"),
         "the withheld reply is not stored"
     );
+    // The stored message says what the response said: raised to crisis after it was stored.
+    let stored = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "user")
+        .unwrap()
+        .clone();
+    assert_eq!(stored["safety_level"], "crisis");
 }
 
 #[tokio::test]

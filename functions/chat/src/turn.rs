@@ -187,7 +187,7 @@ pub(crate) async fn send_message(
     });
     let after = AfterScreen {
         raised_to: (level > offline_level).then_some(level),
-        verdict: judged.then_some(&user_message),
+        verdict: (judged || level > offline_level).then_some(&user_message),
         withheld: answer.withheld,
     };
     store_reply(
@@ -207,9 +207,11 @@ pub(crate) async fn send_message(
 struct AfterScreen<'a> {
     /// The judge or the model raised the level above the offline screen's.
     raised_to: Option<Level>,
-    /// The user message with the judge's verdict added, to rewrite its verdict.
+    /// The user message with its final level and the judge's verdict, when either changed
+    /// after it was stored: its stored verdict is rewritten to match the response.
     verdict: Option<&'a ChatMessage>,
-    /// A model reply was withheld for method or dose content (counted).
+    /// A model reply was withheld for method or dose content (counted with the raised
+    /// level's referral: a withheld reply always raises the level to crisis).
     withheld: bool,
 }
 
@@ -219,22 +221,23 @@ async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Scree
     let layer = state.semantic().clone();
     let owned = text.to_owned();
     let screened = tokio::task::spawn_blocking(move || match layer.get() {
-        Ok(classifier) => Screen::new(classifier).screen_in_context(&owned, previous),
+        Ok(classifier) => Ok(Screen::new(classifier).screen_in_context(&owned, previous)),
         Err(error) => {
             tracing::error!(
                 error,
                 "the semantic screen is unavailable; rules alone decide"
             );
-            let mut screening = Screen::rules_only().screen_in_context(&owned, previous);
-            screening.add(semantic::unavailable("unloaded", "unavailable"));
-            screening
+            Err("unavailable")
         }
     })
-    .await;
-    screened.unwrap_or_else(|_| {
+    .await
+    .unwrap_or_else(|_| {
         tracing::error!("the semantic screen failed; rules alone decide");
+        Err("failed")
+    });
+    screened.unwrap_or_else(|why| {
         let mut screening = Screen::rules_only().screen_in_context(text, previous);
-        screening.add(semantic::unavailable("unloaded", "failed"));
+        screening.add(semantic::unavailable("unloaded", why));
         screening
     })
 }
@@ -258,15 +261,12 @@ async fn store_reply(
         if let Some(level) = after.raised_to {
             extra.extend(
                 store
-                    .escalation_writes(user, level, now, SCREEN_VERSION)
+                    .escalation_writes(user, level, now, SCREEN_VERSION, after.withheld)
                     .unwrap_or_default(),
             );
         }
         if let Some(message) = after.verdict {
             extra.extend(store.verdict_update(user, message).ok());
-        }
-        if after.withheld {
-            extra.extend(store.withheld_reply_write(now).ok());
         }
         let reply = Reply {
             user,

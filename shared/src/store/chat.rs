@@ -463,7 +463,13 @@ impl Store {
         }
         let level = message.safety_level.unwrap_or(Level::None);
         if level >= Level::Elevated {
-            items.extend(self.risk_writes(&pk, level, at, message.screen_version.as_deref())?);
+            items.extend(self.risk_writes(
+                &pk,
+                level,
+                at,
+                message.screen_version.as_deref(),
+                false,
+            )?);
         }
         Ok((items, quota_index, idempotency_index))
     }
@@ -475,6 +481,7 @@ impl Store {
         level: Level,
         at: Timestamp,
         screen_version: Option<&str>,
+        withheld: bool,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let table = self.table();
         let (field, counter) = match level {
@@ -496,7 +503,12 @@ impl Store {
             update(
                 table,
                 keys::primary_key(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at)),
-                format!("SET entity = :entity ADD {counter} :one"),
+                // One update of the day's counter: a transaction may touch an item only once.
+                if withheld {
+                    format!("SET entity = :entity ADD {counter} :one, replies_withheld :one")
+                } else {
+                    format!("SET entity = :entity ADD {counter} :one")
+                },
                 None,
                 HashMap::from([
                     (":one".into(), n(1)),
@@ -508,14 +520,23 @@ impl Store {
 
     /// Records a risk found after the first write (the judge raised the level, or the model
     /// asked to escalate), in the reply's transaction.
+    /// `withheld` also counts a model reply withheld for method or dose content, on the same
+    /// update of the day's anonymous counter.
     pub fn escalation_writes(
         &self,
         user: &UserId,
         level: Level,
         at: Timestamp,
         screen_version: &str,
+        withheld: bool,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        self.risk_writes(&keys::user_pk(user), level, at, Some(screen_version))
+        self.risk_writes(
+            &keys::user_pk(user),
+            level,
+            at,
+            Some(screen_version),
+            withheld,
+        )
     }
 
     /// Rewrites the user message's verdict once the judge has spoken, in the reply's
@@ -539,21 +560,6 @@ impl Store {
             HashMap::from([
                 (":level".into(), s(level.as_str())),
                 (":screen".into(), layers),
-            ]),
-        )
-    }
-
-    /// Counts a model reply that was withheld because it gave method or dose content (the
-    /// day's anonymous counter, beside the referrals).
-    pub fn withheld_reply_write(&self, at: Timestamp) -> Result<TransactWriteItem, StoreError> {
-        update(
-            self.table(),
-            keys::primary_key(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at)),
-            "SET entity = :entity ADD replies_withheld :one".into(),
-            None,
-            HashMap::from([
-                (":one".into(), n(1)),
-                (":entity".into(), s(entity::COUNTER)),
             ]),
         )
     }
