@@ -1,6 +1,7 @@
 //! The safety routes, the risk state that outlives a conversation, the anonymous referral
 //! counters, and the crisis screen through the API.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -39,13 +40,14 @@ async fn a_crisis_is_remembered_and_the_next_conversation_opens_with_a_check_in(
     let status = json_ok(app.get(&user, "/v1/safety/status").await).await;
     assert_eq!(status["level"], "none");
     assert_eq!(status["check_in_due"], false);
-    let (crisis_before, _) = app
+    let crisis_before = app
         .api
         .context
         .store()
         .referrals_on(jiff::Timestamp::now())
         .await
-        .unwrap();
+        .unwrap()
+        .crisis;
 
     let conversation = app
         .create_conversation(&user, json!({"country": "MX"}))
@@ -84,13 +86,14 @@ async fn a_crisis_is_remembered_and_the_next_conversation_opens_with_a_check_in(
     assert_eq!(kinds, vec!["disclosure", "check_in"]);
     assert_eq!(next["safety"]["level"], "crisis");
 
-    let (crisis_after, _) = app
+    let crisis_after = app
         .api
         .context
         .store()
         .referrals_on(jiff::Timestamp::now())
         .await
-        .unwrap();
+        .unwrap()
+        .crisis;
     assert!(
         crisis_after > crisis_before,
         "the anonymous daily counter counted the referral"
@@ -143,4 +146,103 @@ async fn the_screen_sees_through_disguises_and_idioms_through_the_api() {
             therabot_shared::safety::SCREEN_VERSION
         );
     }
+}
+
+/// The user's pending referral items (what the anonymous counters have not taken yet).
+async fn pending_referrals(app: &TestApp, sub: &str) -> usize {
+    let store = app.api.context.store();
+    store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("USER#{sub}")))
+        .expression_attribute_values(":p", AttributeValue::S("REFERRAL#".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .count() as usize
+}
+
+/// Writes a referral as a failed move would leave it: pending in the user's partition.
+async fn leave_pending(app: &TestApp, sub: &str, crisis: u64) {
+    let store = app.api.context.store();
+    let day = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string();
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("PK", AttributeValue::S(format!("USER#{sub}")))
+        .item("SK", AttributeValue::S(format!("REFERRAL#{day}")))
+        .item(
+            "GSI1PK",
+            AttributeValue::S("STATS#REFERRALS#PENDING".into()),
+        )
+        .item("GSI1SK", AttributeValue::S(day))
+        .item("entity", AttributeValue::S("pending_referral".into()))
+        .item("crisis", AttributeValue::N(crisis.to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_referral_is_counted_anonymously_and_nothing_of_it_stays_with_the_user() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let store = app.api.context.store();
+    let before = store.referrals_on(jiff::Timestamp::now()).await.unwrap();
+    let conversation = app.create_conversation(&user, json!({})).await;
+    let id = conversation["id"].as_str().unwrap();
+    let turn = json_created(
+        app.send(&user, id, "I'm going to kill myself tonight")
+            .await,
+    )
+    .await;
+    assert_eq!(turn["safety"]["level"], "crisis");
+    assert_eq!(
+        pending_referrals(&app, &user.sub).await,
+        0,
+        "the referral moved into the anonymous counters"
+    );
+    let after = store.referrals_on(jiff::Timestamp::now()).await.unwrap();
+    assert!(after.crisis > before.crisis);
+}
+
+#[tokio::test]
+async fn a_referral_whose_count_failed_is_still_reported_and_moved_by_the_next_one() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let store = app.api.context.store();
+    let before = store.referrals_on(jiff::Timestamp::now()).await.unwrap();
+    leave_pending(&app, &user.sub, 2).await;
+    let reported = store.referrals_on(jiff::Timestamp::now()).await.unwrap();
+    assert!(
+        reported.crisis >= before.crisis + 2,
+        "pending referrals are counted"
+    );
+
+    let conversation = app.create_conversation(&user, json!({})).await;
+    let id = conversation["id"].as_str().unwrap();
+    let turn = json_created(app.send(&user, id, "I wish I could just disappear").await).await;
+    assert_ne!(turn["safety"]["level"], "none");
+    assert_eq!(pending_referrals(&app, &user.sub).await, 0);
+    let after = store.referrals_on(jiff::Timestamp::now()).await.unwrap();
+    assert!(after.crisis >= before.crisis + 2, "nothing was lost");
+    assert!(after.crisis + after.elevated >= before.crisis + before.elevated + 3);
+}
+
+#[tokio::test]
+async fn the_sweep_moves_referrals_left_pending() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let store = app.api.context.store();
+    leave_pending(&app, &user.sub, 1).await;
+    let moved = store.count_pending_referrals().await.unwrap();
+    assert!(moved >= 1);
+    assert_eq!(pending_referrals(&app, &user.sub).await, 0);
 }

@@ -200,6 +200,13 @@ pub(crate) async fn send_message(
         &after,
     )
     .await;
+    if level >= Level::Elevated {
+        // The referral is already stored with the message; this only moves it into the
+        // anonymous counters, and a failure leaves it pending, counted and moved later.
+        if let Err(error) = store.count_referrals(user).await {
+            tracing::warn!(error = %error, "the referral stays pending");
+        }
+    }
     Ok(response)
 }
 

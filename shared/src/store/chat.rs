@@ -1,4 +1,4 @@
-//! Conversations, messages, the risk state, message quotas and anonymous referral counters.
+//! Conversations, messages, the risk state and message quotas (referral counts: [`super::referrals`]).
 
 use std::collections::HashMap;
 
@@ -150,7 +150,7 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-fn update(
+pub(super) fn update(
     table: &str,
     key: Item,
     expression: String,
@@ -377,8 +377,9 @@ impl Store {
     }
 
     /// The first write of a chat turn: the user's message, the conversation's activity, the
-    /// quota, the idempotency record, and, for risky messages, the risk state and the
-    /// anonymous referral counter. One transaction, one round trip.
+    /// quota, the idempotency record, and, for risky messages, the risk state and the user's
+    /// pending referral (only the user's own items: two users' transactions never meet).
+    /// One transaction, one round trip.
     pub async fn record_user_turn(&self, turn: &UserTurn<'_>) -> Result<(), TurnError> {
         const CONVERSATION: usize = 1;
         let (items, quota_index, idempotency_index) = self.user_turn_items(turn)?;
@@ -484,9 +485,9 @@ impl Store {
         withheld: bool,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let table = self.table();
-        let (field, counter) = match level {
-            Level::Crisis => ("last_crisis_at", "crisis"),
-            _ => ("last_elevated_at", "elevated"),
+        let field = match level {
+            Level::Crisis => "last_crisis_at",
+            _ => "last_elevated_at",
         };
         Ok(vec![
             update(
@@ -500,28 +501,14 @@ impl Store {
                     (":entity".into(), s(entity::SAFETY)),
                 ]),
             )?,
-            update(
-                table,
-                keys::primary_key(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at)),
-                // One update of the day's counter: a transaction may touch an item only once.
-                if withheld {
-                    format!("SET entity = :entity ADD {counter} :one, replies_withheld :one")
-                } else {
-                    format!("SET entity = :entity ADD {counter} :one")
-                },
-                None,
-                HashMap::from([
-                    (":one".into(), n(1)),
-                    (":entity".into(), s(entity::COUNTER)),
-                ]),
-            )?,
+            super::referrals::pending_referral_write(table, pk, level, at, withheld)?,
         ])
     }
 
     /// Records a risk found after the first write (the judge raised the level, or the model
     /// asked to escalate), in the reply's transaction.
     /// `withheld` also counts a model reply withheld for method or dose content, on the same
-    /// update of the day's anonymous counter.
+    /// update of the user's pending referral.
     pub fn escalation_writes(
         &self,
         user: &UserId,
@@ -701,21 +688,6 @@ impl Store {
             .await?
             .unwrap_or_default())
     }
-
-    /// The anonymous referral counters of the UTC day holding `at`: (crisis, elevated).
-    pub async fn referrals_on(&self, at: Timestamp) -> Result<(u64, u64), StoreError> {
-        #[derive(Deserialize)]
-        struct Counter {
-            #[serde(default)]
-            crisis: u64,
-            #[serde(default)]
-            elevated: u64,
-        }
-        let counter = self
-            .get_as::<Counter>(keys::REFERRALS_PK.to_owned(), keys::referral_day_sk(at))
-            .await?;
-        Ok(counter.map_or((0, 0), |c| (c.crisis, c.elevated)))
-    }
 }
 
 /// A transaction failed: cancelled with one reason code per item, or the call failed.
@@ -757,6 +729,66 @@ impl Store {
                     Err(TransactFailure::Store(StoreError::from_sdk(error)))
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    use super::*;
+    use crate::domain::chat::MessageText;
+    use crate::safety::Screen;
+
+    fn store() -> Store {
+        let sdk = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        Store::new(&sdk, "table")
+    }
+
+    fn partition(item: &TransactWriteItem) -> String {
+        let key = item
+            .put()
+            .map(|p| p.item())
+            .or_else(|| item.update().map(|u| u.key()))
+            .or_else(|| item.delete().map(|d| d.key()))
+            .or_else(|| item.condition_check().map(|c| c.key()))
+            .expect("a keyed item");
+        match key.get("PK") {
+            Some(AttributeValue::S(pk)) => pk.clone(),
+            other => panic!("no string PK: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_risky_turn_and_its_escalation_write_only_the_users_own_items() {
+        let store = store();
+        let user = UserId::parse("user-a").unwrap();
+        let text = MessageText::parse("text", "I'm going to kill myself tonight").unwrap();
+        let screening = Screen::rules_only().screen(text.as_str());
+        assert_eq!(screening.level, Level::Crisis);
+        let now = Timestamp::now();
+        let message = ChatMessage::user(EntryId::new_at(now), &text, now, &screening);
+        let turn = UserTurn {
+            user: &user,
+            message: &message,
+            quota: None,
+            idempotency: None,
+        };
+        let (first, _, _) = store.user_turn_items(&turn).unwrap();
+        let escalation = store
+            .escalation_writes(&user, Level::Crisis, now, "v", true)
+            .unwrap();
+        let own = keys::user_pk(&user);
+        for item in first.iter().chain(&escalation) {
+            assert_eq!(
+                partition(item),
+                own,
+                "an item shared by all users would make their transactions cancel each other"
+            );
         }
     }
 }

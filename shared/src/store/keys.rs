@@ -8,7 +8,8 @@
 //! | chat message | `USER#<sub>` | `CONV#<conv>#<msg ulid>` (sorts before `#META`: ULIDs start with 0–7) |
 //! | risk state | `USER#<sub>` | `SAFETY` |
 //! | message quota | `USER#<sub>` | `QUOTA#<yyyy-mm-ddThh>` (TTL) |
-//! | crisis referral counter | `STATS#REFERRALS` | `DAY#<yyyy-mm-dd>` (no user id, no text) |
+//! | crisis referral counter | `STATS#REFERRALS` | `DAY#<yyyy-mm-dd>#<shard 00–15>` (no user id, no text) |
+//! | referral not yet counted | `USER#<sub>` | `REFERRAL#<yyyy-mm-dd>` (+ `GSI1PK` = `STATS#REFERRALS#PENDING`, `GSI1SK` = `<yyyy-mm-dd>`) |
 //!
 //! A conversation and all its messages share the prefix `CONV#<conv>#`: one descending
 //! `Query` returns the conversation and its latest messages together (the chat turn's first
@@ -51,6 +52,8 @@ pub mod entity {
     pub const QUOTA: &str = "quota";
     /// An anonymous daily counter.
     pub const COUNTER: &str = "counter";
+    /// A user's referrals of one day not yet added to the anonymous counter.
+    pub const PENDING_REFERRAL: &str = "pending_referral";
     /// A mood entry.
     pub const MOOD: &str = "mood";
     /// An idempotency record.
@@ -138,11 +141,35 @@ pub fn quota_sk(at: Timestamp) -> String {
 /// The partition of the anonymous referral counters.
 pub const REFERRALS_PK: &str = "STATS#REFERRALS";
 
-/// The sort key of the referral counter of the UTC day holding `at`.
-pub fn referral_day_sk(at: Timestamp) -> String {
-    let day = at.to_zoned(jiff::tz::TimeZone::UTC).date();
-    format!("DAY#{day}")
+/// How many items hold one day's anonymous referral counts. Counting writes one of them at
+/// random, so people in crisis at the same moment rarely touch the same item.
+pub const REFERRAL_SHARDS: u8 = 16;
+
+/// The UTC day holding `at`, as `yyyy-mm-dd`.
+pub fn utc_day(at: Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
 }
+
+/// The sort-key range of every shard of the day's anonymous referral counter (and of the
+/// unsharded counter written before there were shards).
+pub fn referral_day_range(at: Timestamp) -> (String, String) {
+    let day = utc_day(at);
+    (format!("DAY#{day}"), format!("DAY#{day}#~"))
+}
+
+/// The sort key of one shard of the day's anonymous referral counter.
+pub fn referral_shard_sk(day: &str, shard: u8) -> String {
+    format!("DAY#{day}#{:02}", shard % REFERRAL_SHARDS)
+}
+
+/// The sort key of a user's referrals of the day not yet counted anonymously.
+pub fn pending_referral_sk(day: &str) -> String {
+    format!("REFERRAL#{day}")
+}
+
+/// The index partition listing every referral not yet counted (a sweep and the daily report
+/// read it; nothing writes to it in a transaction shared by users).
+pub const PENDING_REFERRALS_GSI_PK: &str = "STATS#REFERRALS#PENDING";
 
 /// The prefix range of a user's idempotency records.
 pub fn idempotency_range() -> (String, String) {

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod moods;
 pub mod page;
+pub mod referrals;
 pub mod round_trips;
 
 use std::collections::HashMap;
