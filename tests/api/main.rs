@@ -22,6 +22,7 @@ mod judge;
 mod moods;
 mod openapi;
 mod pagination;
+mod retries;
 mod safety;
 mod store;
 mod template;

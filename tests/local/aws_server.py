@@ -11,6 +11,8 @@ survives restarts of `make dev`. Secrets are not saved: the dev server recreates
 """
 
 import argparse
+import hashlib
+import io
 import json
 import logging
 import os
@@ -29,15 +31,63 @@ from werkzeug.serving import make_server
 
 
 class OneAtATime:
-    """Runs the wrapped WSGI app for one request at a time."""
+    """Runs the wrapped WSGI app for one request at a time.
+
+    It also gives TransactWriteItems the idempotency DynamoDB documents and moto lacks: a
+    request repeating a ClientRequestToken seen in the last ten minutes gets the first
+    answer again (the same token with other items is IdempotentParameterMismatchException).
+    Without it, an SDK retry of a transaction whose first attempt landed fails its own
+    conditions, which DynamoDB never does.
+    """
+
+    TOKEN_TTL = 600
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.tokens = {}
 
     def __call__(self, environ, start_response):
         with self.lock:
+            if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
+                return self.transact(environ, start_response)
             return list(self.app(environ, start_response))
+
+    def transact(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            request = json.loads(body)
+        except ValueError:
+            request = {}
+        token = request.pop("ClientRequestToken", None) if isinstance(request, dict) else None
+        now = time.monotonic()
+        self.tokens = {t: v for t, v in self.tokens.items() if now - v[0] < self.TOKEN_TTL}
+        if token is not None:
+            digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+            seen = self.tokens.get(token)
+            if seen is not None:
+                _, seen_digest, status, headers, chunks = seen
+                if seen_digest != digest:
+                    mismatch = json.dumps({
+                        "__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                        "message": "The request uses the same client token as a previous, but non-identical request.",
+                    }).encode()
+                    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(mismatch)))])
+                    return [mismatch]
+                start_response(status, headers)
+                return chunks
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        chunks = list(self.app(environ, capture))
+        if token is not None and captured.get("status", "").startswith("200"):
+            self.tokens[token] = (now, digest, captured["status"], captured["headers"], chunks)
+        return chunks
 
 
 def serve(port: int):

@@ -24,7 +24,7 @@ use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
     Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
 };
-use therabot_shared::store::chat::{Reply, TurnError, UserTurn};
+use therabot_shared::store::chat::{Reply, RequestToken, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
 
 use crate::api::{MessageView, SafetyView, SendMessage, Turn};
@@ -262,8 +262,11 @@ async fn store_reply(
     after: &AfterScreen<'_>,
 ) {
     let store = state.app().store();
+    // Both attempts send the same items under the same token: if the first landed and only
+    // its answer was lost, the second changes nothing.
+    let now = state.app().now();
+    let token = RequestToken::new();
     for attempt in 0..2 {
-        let now = state.app().now();
         let mut extra = Vec::new();
         if let Some(level) = after.raised_to {
             extra.extend(
@@ -281,6 +284,7 @@ async fn store_reply(
             messages: replies,
             disclosed,
             idempotency,
+            token: &token,
         };
         match store.record_reply(&reply, extra).await {
             Ok(()) => return,

@@ -236,6 +236,9 @@ pub struct Reply<'a> {
     pub disclosed: bool,
     /// The idempotency record to complete, with its response.
     pub idempotency: Option<&'a IdempotentWrite>,
+    /// The write's token: a retry of the same reply sends the same one, so a first attempt
+    /// that landed is not applied twice (`message_count` added twice).
+    pub token: &'a RequestToken,
 }
 
 /// Filters of a message list.
@@ -600,7 +603,7 @@ impl Store {
             );
         }
         items.extend(extra);
-        self.transact_items(items)
+        self.transact_items_as(items, reply.token)
             .await
             .map_err(|failure| match failure {
                 TransactFailure::Cancelled(codes) => {
@@ -690,6 +693,33 @@ impl Store {
     }
 }
 
+/// A transaction's idempotency token (DynamoDB remembers it for ten minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestToken(String);
+
+impl RequestToken {
+    /// A fresh random token.
+    pub fn new() -> Self {
+        let mut bytes = [0u8; 16];
+        // On a failed draw the clock still makes the token unique enough to this caller.
+        if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+            bytes = Timestamp::now().as_nanosecond().to_le_bytes();
+        }
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The token as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for RequestToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A transaction failed: cancelled with one reason code per item, or the call failed.
 #[derive(Debug)]
 pub enum TransactFailure {
@@ -705,11 +735,24 @@ impl Store {
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<(), TransactFailure> {
+        self.transact_items_as(items, &RequestToken::new()).await
+    }
+
+    /// Runs a transaction under `token`. The SDK's retries of an attempt that timed out
+    /// resend the same token, so a transaction whose first attempt landed succeeds again
+    /// instead of failing its own conditions; a caller retrying by itself must send the
+    /// same items with the same token.
+    pub async fn transact_items_as(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: &RequestToken,
+    ) -> Result<(), TransactFailure> {
         use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
         match self
             .client()
             .transact_write_items()
             .set_transact_items(Some(items))
+            .client_request_token(token.as_str())
             .send()
             .await
         {

@@ -140,20 +140,19 @@ impl Store {
         idempotent: Option<IdempotentWrite>,
     ) -> Result<(), StoreError> {
         let Some(idempotent) = idempotent else {
-            return self
+            let written = self
                 .client()
                 .put_item()
                 .table_name(self.table())
-                .set_item(Some(item))
+                .set_item(Some(item.clone()))
                 .condition_expression("attribute_not_exists(PK)")
                 .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| match StoreError::from_sdk(e) {
-                    // A fresh ULID colliding is a bug or a broken RNG, never the caller's fault.
-                    StoreError::ConditionFailed => StoreError::Backend("new id collided".into()),
-                    other => other,
-                });
+                .await;
+            return match written.map_err(StoreError::from_sdk) {
+                Ok(_) => Ok(()),
+                Err(StoreError::ConditionFailed) => self.written_already(item).await,
+                Err(other) => Err(other),
+            };
         };
         let entity = Put::builder()
             .table_name(self.table())
@@ -170,6 +169,32 @@ impl Store {
             1,
         )
         .await
+    }
+
+    /// A new item's put failed its `attribute_not_exists` condition. Its id is fresh, so
+    /// the only way that happens is an SDK retry of a first attempt that landed but whose
+    /// answer was lost: if the stored item is exactly ours, the write succeeded.
+    async fn written_already(&self, item: Item) -> Result<(), StoreError> {
+        let key = [keys::PK, keys::SK]
+            .into_iter()
+            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+            .collect();
+        let stored = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?
+            .item;
+        if stored.as_ref() == Some(&item) {
+            Ok(())
+        } else {
+            // A fresh ULID colliding is a bug or a broken RNG, never the caller's fault.
+            Err(StoreError::Backend("new id collided".into()))
+        }
     }
 
     /// Runs a transaction. If it is cancelled because the condition of item
