@@ -141,3 +141,31 @@ async fn a_chat_message_whose_first_write_landed_is_stored_once_and_answered() {
     assert_eq!(users.len(), 1, "one user message, not two");
     assert_eq!(users[0]["id"], turn["user_message"]["id"]);
 }
+
+#[tokio::test]
+async fn a_mood_update_whose_first_attempt_landed_is_not_a_conflict_on_retry() {
+    let (app, proxy) = app_with_slow_first(".UpdateItem").await;
+    let user = app.user();
+    let created = json_created(
+        app.post_json(&user, "/v1/moods", &json!({"score": 3}))
+            .await,
+    )
+    .await;
+    let path = format!("/v1/moods/{}", created["id"].as_str().unwrap());
+    let response = app
+        .request(&user, Method::PATCH, &path)
+        .header("if-match", "\"1\"")
+        .json(&json!({"score": 8}))
+        .send()
+        .await
+        .unwrap();
+    assert!(proxy.delayed.load(Ordering::SeqCst));
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "not 412: the change is ours"
+    );
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    let stored = json_ok(app.get(&user, &path).await).await;
+    assert_eq!(stored["score"], 8);
+}

@@ -250,7 +250,34 @@ impl Store {
             .await;
         match result {
             Ok(out) => Ok(entry_from(out.attributes.unwrap_or_default())?),
-            Err(error) => Err(self.explain_failed_write(user, id, error).await),
+            Err(error) => match self.explain_failed_write(user, id, error).await {
+                MoodWriteError::VersionMismatch => {
+                    self.landed_update(user, id, expected_version, now).await
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    /// The version did not match. If the entry holds exactly the version after ours,
+    /// stamped with our `now`, this is an SDK retry of our own update whose first attempt
+    /// landed: the update succeeded. Anything else is someone else's change.
+    async fn landed_update(
+        &self,
+        user: &UserId,
+        id: EntryId,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<MoodEntry, MoodWriteError> {
+        match self.get_mood(user, id).await? {
+            Some(entry)
+                if expected_version.map(|v| v + 1) == Some(entry.version)
+                    && entry.updated_at == now =>
+            {
+                Ok(entry)
+            }
+            Some(_) => Err(MoodWriteError::VersionMismatch),
+            None => Err(MoodWriteError::NotFound),
         }
     }
 
