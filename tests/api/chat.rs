@@ -478,3 +478,124 @@ async fn the_ai_disclosure_is_repeated_after_three_hours() {
         "shown once, then not for three more hours"
     );
 }
+
+/// Stores a user message and its in-flight key as the first write of a turn does, then
+/// stops: what a function killed mid-turn leaves behind.
+async fn crash_after_storing(
+    app: &TestApp,
+    user: &crate::support::User,
+    conversation: &str,
+    key: &str,
+    text: &str,
+) -> String {
+    use therabot_shared::domain::chat::{ChatMessage, MessageText};
+    use therabot_shared::domain::{EntryId, UserId};
+    use therabot_shared::http::idempotency::request_hash;
+    use therabot_shared::safety::Screen;
+    use therabot_shared::store::chat::UserTurn;
+    use therabot_shared::store::idempotency::IdempotentWrite;
+
+    let user_id = UserId::parse(&user.sub).unwrap();
+    let conversation_id: EntryId = conversation.parse().unwrap();
+    let text = MessageText::parse("text", text).unwrap();
+    let now = app.api.context.now();
+    let message = ChatMessage::user(
+        conversation_id,
+        &text,
+        now,
+        &Screen::rules_only().screen(text.as_str()),
+    );
+    let write = IdempotentWrite {
+        user: user_id.clone(),
+        key: key.into(),
+        request_hash: request_hash(
+            &format!("POST /v1/conversations/{conversation}/messages"),
+            &json!({"text": text.as_str()}),
+        ),
+        response: None,
+        now,
+        conversation: Some(conversation.to_owned()),
+        stored: Some(message.id.to_string()),
+    };
+    let turn = UserTurn {
+        user: &user_id,
+        message: &message,
+        quota: None,
+        idempotency: Some(&write),
+    };
+    app.api
+        .context
+        .store()
+        .record_user_turn(&turn)
+        .await
+        .unwrap();
+    message.id.to_string()
+}
+
+#[tokio::test]
+async fn a_retry_after_a_crashed_turn_finishes_it_with_the_message_already_stored() {
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    let app = TestApp::start_with(move |o| {
+        o.clock = Some(Arc::new(move || {
+            jiff::Timestamp::now()
+                + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
+        }));
+    })
+    .await;
+    let user = app.user();
+    let conversation = id(&app.create_conversation(&user, json!({})).await);
+    let count = |view: Value| view["message_count"].as_u64().unwrap();
+    let before = count(
+        json_ok(
+            app.get(&user, &format!("/v1/conversations/{conversation}"))
+                .await,
+        )
+        .await,
+    );
+    let stored =
+        crash_after_storing(&app, &user, &conversation, "turn-1", "rough week at work").await;
+    let path = format!("/v1/conversations/{conversation}/messages");
+    let retry = || {
+        app.request(&user, Method::POST, &path)
+            .header("idempotency-key", "turn-1")
+            .json(&json!({"text": "rough week at work"}))
+            .send()
+    };
+
+    // While the crashed request's lease runs, a retry waits.
+    problem(retry().await.unwrap(), StatusCode::CONFLICT).await;
+
+    offset.store(61, Ordering::SeqCst);
+    let turn = json_created(retry().await.unwrap()).await;
+    assert_eq!(
+        turn["user_message"]["id"],
+        stored.as_str(),
+        "the stored message, not a copy"
+    );
+    assert_eq!(turn["reply"]["role"], "assistant");
+    let replayed = json_created(retry().await.unwrap()).await;
+    assert_eq!(replayed, turn, "then the turn is done and replays");
+
+    let messages = json_ok(app.get(&user, &format!("{path}?limit=50")).await).await;
+    let roles: Vec<&str> = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] != "disclosure")
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles.len(), 2, "one user message and one reply: {roles:?}");
+    let after = count(
+        json_ok(
+            app.get(&user, &format!("/v1/conversations/{conversation}"))
+                .await,
+        )
+        .await,
+    );
+    assert_eq!(
+        after,
+        before + 2,
+        "the message and the reply, each counted once"
+    );
+}

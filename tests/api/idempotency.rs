@@ -94,6 +94,7 @@ async fn a_retry_while_the_first_request_is_in_flight_is_409() {
         response: None,
         now: jiff::Timestamp::now(),
         conversation: None,
+        stored: None,
     };
     app.api
         .context

@@ -14,6 +14,7 @@ fn write(user: &UserId, key: &str, now: jiff::Timestamp) -> IdempotentWrite {
         response: None,
         now,
         conversation: None,
+        stored: None,
     }
 }
 

@@ -14,7 +14,9 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use therabot_shared::auth::Identity;
-use therabot_shared::domain::chat::{ChatMessage, CountryCode, MessageKind, MessageText, Role};
+use therabot_shared::domain::chat::{
+    ChatMessage, Conversation, CountryCode, MessageKind, MessageText, Role,
+};
 use therabot_shared::domain::{EntryId, UserId};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
@@ -88,14 +90,8 @@ pub(crate) async fn send_message(
         .ok_or(ApiError::NotFound)?;
 
     // The screen runs on every message, before anything slow.
-    let previous = recent
-        .iter()
-        .find(|m| m.role == Role::User)
-        .and_then(|m| m.safety_level)
-        .unwrap_or(Level::None);
-    let mut screening = screen_offline(&state, text.as_str(), previous).await;
-    let offline_level = screening.level;
-    let mut user_message = ChatMessage::user(conversation_id, &text, now, &screening);
+    let screening = screen_offline(&state, text.as_str(), previous_level(&recent)).await;
+    let user_message = ChatMessage::user(conversation_id, &text, now, &screening);
 
     // Round trip 2: the message is stored before the model is called.
     let route = format!("POST /v1/conversations/{conversation_id}/messages");
@@ -107,6 +103,7 @@ pub(crate) async fn send_message(
         response: None,
         now,
         conversation: Some(conversation_id.to_string()),
+        stored: Some(user_message.id.to_string()),
     });
     // Only ordinary messages count against the quota: nobody at risk is ever turned away.
     let quota = (screening.level == Level::None).then_some(state.config().quota_per_hour);
@@ -126,15 +123,127 @@ pub(crate) async fn send_message(
             let Some(key) = key else {
                 return Err(ApiError::internal("idempotency key taken without a key"));
             };
-            return idempotency::answer_taken_key(store, user, &key, &hash, now).await;
+            return resume_or_answer(&state, user, &key, &hash, conversation, recent).await;
         }
         Err(TurnError::Store(error)) => return Err(error.into()),
     }
+    let stored = Stored {
+        message: user_message,
+        offline_level: screening.level,
+        in_flight,
+    };
+    Ok(finish_turn(
+        &state,
+        user,
+        &conversation,
+        &recent,
+        &text,
+        screening,
+        stored,
+    )
+    .await)
+}
 
+/// The level of the user's latest message, the context a new message is screened in.
+fn previous_level(recent: &[ChatMessage]) -> Level {
+    recent
+        .iter()
+        .find(|m| m.role == Role::User)
+        .and_then(|m| m.safety_level)
+        .unwrap_or(Level::None)
+}
+
+/// The key is taken: replay a finished turn, answer 409 while it runs, or, when the request
+/// that took it crashed (its lease has passed), take the turn over and finish it with the
+/// message that request stored, so a retry never stores the message twice.
+async fn resume_or_answer(
+    state: &ChatState,
+    user: &UserId,
+    key: &IdempotencyKey,
+    hash: &str,
+    conversation: Conversation,
+    mut recent: Vec<ChatMessage>,
+) -> Result<Response, ApiError> {
+    let store = state.app().store();
+    let now = state.app().now();
+    let record = store.idempotency_record(user, key.as_str(), now).await?;
+    let abandoned = record.as_ref().and_then(|r| {
+        let ours = r.request_hash == hash
+            && r.conversation.as_deref() == Some(conversation.id.to_string().as_str());
+        (ours && r.abandoned_at(now)).then(|| r.stored.clone())?
+    });
+    let Some(stored_id) = abandoned else {
+        return idempotency::decide(record.as_ref(), hash);
+    };
+    let Some(position) = recent.iter().position(|m| m.id.to_string() == stored_id) else {
+        return idempotency::decide(record.as_ref(), hash);
+    };
+    if !store.take_over(user, key.as_str(), now).await? {
+        return idempotency::answer_taken_key(store, user, key, hash, now).await;
+    }
+    let message = recent.remove(position);
+    let text =
+        MessageText::parse("text", &message.text).map_err(|e| ApiError::Validation(vec![e]))?;
+    let mut screening = screen_offline(state, text.as_str(), previous_level(&recent)).await;
+    let offline_level = message.safety_level.unwrap_or(Level::None);
+    screening.level = screening.level.max(offline_level);
+    let in_flight = Some(IdempotentWrite {
+        user: user.clone(),
+        key: key.as_str().to_owned(),
+        request_hash: hash.to_owned(),
+        response: None,
+        now,
+        conversation: Some(conversation.id.to_string()),
+        stored: Some(stored_id),
+    });
+    let stored = Stored {
+        message,
+        offline_level,
+        in_flight,
+    };
+    Ok(finish_turn(
+        state,
+        user,
+        &conversation,
+        &recent,
+        &text,
+        screening,
+        stored,
+    )
+    .await)
+}
+
+/// The user's message as stored by round trip 2, and what that write already recorded.
+struct Stored {
+    message: ChatMessage,
+    /// The level whose risk state and referral the message's write recorded.
+    offline_level: Level,
+    /// The in-flight idempotency record to complete with the response.
+    in_flight: Option<IdempotentWrite>,
+}
+
+/// Everything after the user's message is stored: the answer, the reply, round trip 3.
+async fn finish_turn(
+    state: &ChatState,
+    user: &UserId,
+    conversation: &Conversation,
+    recent: &[ChatMessage],
+    text: &MessageText,
+    mut screening: Screening,
+    stored: Stored,
+) -> Response {
+    let app = state.app();
+    let Stored {
+        message: mut user_message,
+        offline_level,
+        in_flight,
+    } = stored;
+    let conversation_id = conversation.id;
+    let now = user_message.created_at;
     let lang = Lang::from_code(screening.language);
     let country = conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
-    let answer = answer(&state, &recent, &text, &mut screening, lang, resources).await;
+    let answer = answer(state, recent, text, &mut screening, lang, resources).await;
     if answer.escalated {
         screening.level = Level::Crisis;
     }
@@ -191,7 +300,7 @@ pub(crate) async fn send_message(
         withheld: answer.withheld,
     };
     store_reply(
-        &state,
+        state,
         user,
         conversation_id,
         &replies,
@@ -203,11 +312,11 @@ pub(crate) async fn send_message(
     if level >= Level::Elevated {
         // The referral is already stored with the message; this only moves it into the
         // anonymous counters, and a failure leaves it pending, counted and moved later.
-        if let Err(error) = store.count_referrals(user).await {
+        if let Err(error) = app.store().count_referrals(user).await {
             tracing::warn!(error = %error, "the referral stays pending");
         }
     }
-    Ok(response)
+    response
 }
 
 /// What the reply's write must also record, learned after the message was stored.
@@ -296,13 +405,8 @@ async fn store_reply(
             }
         }
     }
-    // Left in flight, the key would answer 409 for a day to a client that never got this
-    // response; freed, a retry is served afresh (its message stored again, never lost).
-    if let Some(write) = idempotency
-        && let Err(error) = store.abandon_idempotent(user, &write.key).await
-    {
-        tracing::error!(error = %error, "could not free the idempotency key");
-    }
+    // The key stays in flight: once its lease passes, a retry with it takes the turn over
+    // and finishes it with the message already stored (never a second copy of it).
 }
 
 fn quota_exceeded(now: Timestamp, limit: u32) -> ApiError {

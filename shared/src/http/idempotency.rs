@@ -146,6 +146,7 @@ pub fn completed_write(
         response: Some(response),
         now,
         conversation: None,
+        stored: None,
     }
 }
 
@@ -256,6 +257,9 @@ mod tests {
                 headers: BTreeMap::new(),
             }),
             expires_at: jiff::Timestamp::UNIX_EPOCH,
+            lease_until_ms: None,
+            stored: None,
+            conversation: None,
         };
         let replayed = decide(Some(&done), "h").unwrap();
         assert_eq!(replayed.status(), StatusCode::CREATED);

@@ -19,6 +19,11 @@ use crate::domain::UserId;
 /// How long a key is remembered.
 pub const RETENTION: SignedDuration = SignedDuration::from_hours(24);
 
+/// How long an in-flight record belongs to the request that wrote it. Longer than any
+/// function's timeout (28 s), so a live request never loses it; once it has passed, the
+/// request crashed and a retry with the same key may take the turn over.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
+
 /// Where a request with a given key stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +57,22 @@ pub struct IdempotencyRecord {
     pub response: Option<StoredResponse>,
     /// When the record stops counting.
     pub expires_at: Timestamp,
+    /// Until when an in-flight request owns the record (epoch milliseconds).
+    pub lease_until_ms: Option<i64>,
+    /// What the in-flight request already stored (a chat turn: its user message's id).
+    pub stored: Option<String>,
+    /// The conversation the request belongs to.
+    pub conversation: Option<String>,
+}
+
+impl IdempotencyRecord {
+    /// An in-flight record whose request crashed: its lease has passed at `now`.
+    pub fn abandoned_at(&self, now: Timestamp) -> bool {
+        self.state == RecordState::InFlight
+            && self
+                .lease_until_ms
+                .is_some_and(|lease| lease < now.as_millisecond())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,6 +91,10 @@ struct RecordItem {
     expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     conversation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stored: Option<String>,
 }
 
 /// An idempotency record to write together with an entity.
@@ -87,6 +112,9 @@ pub struct IdempotentWrite {
     pub now: Timestamp,
     /// The conversation the request belongs to, if any (so deleting it deletes the record).
     pub conversation: Option<String>,
+    /// What an in-flight request stores with the record (a chat turn: its user message's
+    /// id), so a retry that takes over a crashed request finds it instead of storing twice.
+    pub stored: Option<String>,
 }
 
 impl IdempotentWrite {
@@ -106,6 +134,13 @@ impl IdempotentWrite {
             created_at: self.now,
             expires_at: expires.as_second(),
             conversation_id: self.conversation.clone(),
+            lease_until_ms: self.response.is_none().then(|| {
+                self.now
+                    .saturating_add(LEASE)
+                    .unwrap_or(self.now)
+                    .as_millisecond()
+            }),
+            stored: self.stored.clone(),
         })?)
     }
 
@@ -285,6 +320,41 @@ impl Store {
             state: record.state,
             response: record.response,
             expires_at: Timestamp::from_second(record.expires_at).unwrap_or(now),
+            lease_until_ms: record.lease_until_ms,
+            stored: record.stored,
+            conversation: record.conversation_id,
         }))
+    }
+
+    /// Takes over an in-flight record whose lease has passed, with a new lease from `now`.
+    /// `false`: another retry took it first, or its request finished.
+    pub async fn take_over(
+        &self,
+        user: &UserId,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let lease = now.saturating_add(LEASE).unwrap_or(now).as_millisecond();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::idempotency_sk(key),
+            )))
+            .update_expression("SET lease_until_ms = :lease")
+            .condition_expression("#state = :in_flight AND lease_until_ms < :now")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":in_flight", super::s("in_flight"))
+            .expression_attribute_values(":lease", n(lease))
+            .expression_attribute_values(":now", n(now.as_millisecond()))
+            .send()
+            .await;
+        match result.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 }
