@@ -16,11 +16,13 @@ use serde_json::json;
 
 use crate::support::{TestApp, aws_endpoint, json_created, json_ok};
 
-/// Forwards everything to the stand-in; the first `target` call's answer arrives late.
+/// Forwards everything to the stand-in; the first `target` call's answer arrives late, and
+/// `target` calls whose body holds `refuse` are refused without reaching the stand-in.
 struct SlowFirstAnswer {
     upstream: String,
     target: &'static str,
     delayed: AtomicBool,
+    refuse: Option<&'static str>,
     http: reqwest::Client,
 }
 
@@ -34,6 +36,21 @@ async fn forward(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let refused = proxy
+        .refuse
+        .is_some_and(|marker| String::from_utf8_lossy(&body).contains(marker));
+    if target.ends_with(proxy.target) && refused {
+        let error = json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "refused by the test proxy"});
+        return (
+            AxumStatus::BAD_REQUEST,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-amz-json-1.0",
+            )],
+            error.to_string(),
+        )
+            .into_response();
+    }
     let mut request = proxy.http.post(&proxy.upstream).body(body);
     for (name, value) in &headers {
         if name != "host" && name != "content-length" {
@@ -50,7 +67,10 @@ async fn forward(
         .map(|v| v.as_bytes().to_vec())
         .unwrap_or_default();
     let bytes = answer.bytes().await.unwrap_or_default();
-    if target.ends_with(proxy.target) && !proxy.delayed.swap(true, Ordering::SeqCst) {
+    if target.ends_with(proxy.target)
+        && proxy.refuse.is_none()
+        && !proxy.delayed.swap(true, Ordering::SeqCst)
+    {
         // The write has landed; its answer is lost past the SDK's 3 s attempt timeout.
         tokio::time::sleep(Duration::from_millis(3_500)).await;
     }
@@ -64,10 +84,20 @@ async fn forward(
 
 /// An app whose DynamoDB answers to the first `target` call come too late.
 async fn app_with_slow_first(target: &'static str) -> (TestApp, Arc<SlowFirstAnswer>) {
+    app_behind(target, None, |_| {}).await
+}
+
+/// An app behind the proxy, with options adjusted by `adjust`.
+async fn app_behind(
+    target: &'static str,
+    refuse: Option<&'static str>,
+    adjust: impl FnOnce(&mut therabot_local::LocalOptions),
+) -> (TestApp, Arc<SlowFirstAnswer>) {
     let proxy = Arc::new(SlowFirstAnswer {
         upstream: aws_endpoint(),
         target,
         delayed: AtomicBool::new(false),
+        refuse,
         http: reqwest::Client::new(),
     });
     let router = axum::Router::new()
@@ -76,7 +106,11 @@ async fn app_with_slow_first(target: &'static str) -> (TestApp, Arc<SlowFirstAns
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let app = TestApp::start_with(|options| options.aws_endpoint = url).await;
+    let app = TestApp::start_with(|options| {
+        options.aws_endpoint = url;
+        adjust(options);
+    })
+    .await;
     // Setting the app up wrote nothing of that kind; the next one is the request's.
     proxy.delayed.store(false, Ordering::SeqCst);
     (app, proxy)
@@ -168,4 +202,78 @@ async fn a_mood_update_whose_first_attempt_landed_is_not_a_conflict_on_retry() {
     assert_eq!(response.headers()["etag"], "\"2\"");
     let stored = json_ok(app.get(&user, &path).await).await;
     assert_eq!(stored["score"], 8);
+}
+
+#[tokio::test]
+async fn a_reply_that_cannot_be_stored_is_shown_said_so_and_its_risk_is_still_recorded() {
+    use wiremock::matchers::{body_string_contains, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let model = MockServer::start().await;
+    let completion = |text: &str| {
+        ResponseTemplate::new(200).set_body_json(json!({"id": "c1", "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}))
+    };
+    Mock::given(method("POST"))
+        .and(body_string_contains("clinical safety classifier"))
+        .respond_with(completion(r#"{"level": "crisis", "reason": "plan"}"#))
+        .with_priority(1)
+        .mount(&model)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(completion("That sounds like a lot to carry."))
+        .with_priority(2)
+        .mount(&model)
+        .await;
+    let base = format!("{}/v1", model.uri());
+    // Every write holding the crisis protocol (the reply) is refused.
+    let (app, _proxy) = app_behind(".TransactWriteItems", Some("crisis_protocol"), |o| {
+        o.chat_settings.insert("LLM_BASE_URL".into(), base);
+        o.chat_settings
+            .insert("LLM_MODEL".into(), "test-model".into());
+        o.llm_api_key = Some("sk-test".into());
+    })
+    .await;
+    let user = app.user();
+    let conversation = app
+        .create_conversation(&user, json!({"country": "US"}))
+        .await;
+    let id = conversation["id"].as_str().unwrap().to_owned();
+
+    let turn = json_created(
+        app.send(
+            &user,
+            &id,
+            "I went for a walk by the river after work and made soup.",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(turn["safety"]["level"], "crisis", "the judge raised it");
+    assert_eq!(
+        turn["reply"]["kind"], "crisis_protocol",
+        "shown all the same"
+    );
+    assert_eq!(
+        turn["reply_kept"], false,
+        "and the response says it was not kept"
+    );
+
+    let history = json_ok(
+        app.get(&user, &format!("/v1/conversations/{id}/messages"))
+            .await,
+    )
+    .await;
+    let kinds: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"user"), "the message is kept");
+    let status = json_ok(app.get(&user, "/v1/safety/status").await).await;
+    assert_eq!(
+        status["level"], "crisis",
+        "the raised risk was written on its own"
+    );
 }

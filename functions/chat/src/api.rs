@@ -173,6 +173,9 @@ pub struct Turn {
     pub reminder: Option<MessageView>,
     /// The crisis screen's verdict, with resources to show when it is not `none`.
     pub safety: SafetyView,
+    /// `false` when the reply could not be stored: it is shown now (a person in crisis must
+    /// see the protocol) but will not be in the history. The user's message is always kept.
+    pub reply_kept: bool,
 }
 
 /// A page of conversations, most recently active first.

@@ -284,6 +284,7 @@ async fn finish_turn(
         reply: MessageView::from(&reply),
         reminder: reminder_due.then(|| MessageView::from(&replies[0])),
         safety: SafetyView::new(level, resources),
+        reply_kept: true,
     };
     let response = json::respond(StatusCode::CREATED, &turn_view);
     let completed = in_flight.map(|write| IdempotentWrite {
@@ -299,7 +300,7 @@ async fn finish_turn(
         verdict: (judged || level > offline_level).then_some(&user_message),
         withheld: answer.withheld,
     };
-    store_reply(
+    let kept = store_reply(
         state,
         user,
         conversation_id,
@@ -309,6 +310,18 @@ async fn finish_turn(
         &after,
     )
     .await;
+    let response = if kept {
+        response
+    } else {
+        record_risk_alone(state, user, &after).await;
+        json::respond(
+            StatusCode::CREATED,
+            &Turn {
+                reply_kept: false,
+                ..turn_view
+            },
+        )
+    };
     if level >= Level::Elevated {
         // The referral is already stored with the message; this only moves it into the
         // anonymous counters, and a failure leaves it pending, counted and moved later.
@@ -359,7 +372,7 @@ async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Scree
 }
 
 /// Round trip 3. The person already has their answer; if storing it fails twice, the failure
-/// is logged and the answer still goes out.
+/// is logged, the answer still goes out and `false` says it was not kept.
 #[allow(clippy::too_many_arguments)]
 async fn store_reply(
     state: &ChatState,
@@ -369,7 +382,7 @@ async fn store_reply(
     disclosed: bool,
     idempotency: Option<&IdempotentWrite>,
     after: &AfterScreen<'_>,
-) {
+) -> bool {
     let store = state.app().store();
     // Both attempts send the same items under the same token: if the first landed and only
     // its answer was lost, the second changes nothing.
@@ -396,7 +409,7 @@ async fn store_reply(
             token: &token,
         };
         match store.record_reply(&reply, extra).await {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(error) if attempt == 0 => {
                 tracing::warn!(error = %error, "storing the reply failed; retrying once");
             }
@@ -407,6 +420,41 @@ async fn store_reply(
     }
     // The key stays in flight: once its lease passes, a retry with it takes the turn over
     // and finishes it with the message already stored (never a second copy of it).
+    false
+}
+
+/// The reply could not be stored, and with it went the risk the judge or the model found
+/// after the message was stored. That risk is written on its own, with retries: the next
+/// conversation's check-in and the referral count depend on it.
+async fn record_risk_alone(state: &ChatState, user: &UserId, after: &AfterScreen<'_>) {
+    let Some(level) = after.raised_to else {
+        return;
+    };
+    let store = state.app().store();
+    let now = state.app().now();
+    let mut items = match store.escalation_writes(user, level, now, SCREEN_VERSION, after.withheld)
+    {
+        Ok(items) => items,
+        Err(error) => {
+            tracing::error!(error = %error, "the raised risk could not be written");
+            return;
+        }
+    };
+    items.extend(
+        after
+            .verdict
+            .and_then(|m| store.verdict_update(user, m).ok()),
+    );
+    let token = RequestToken::new();
+    for attempt in 0..3u32 {
+        match store.transact_items_as(items.clone(), &token).await {
+            Ok(()) => return,
+            Err(_) if attempt < 2 => {
+                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+            }
+            Err(_) => tracing::error!("the raised risk could not be written after three tries"),
+        }
+    }
 }
 
 fn quota_exceeded(now: Timestamp, limit: u32) -> ApiError {
