@@ -166,11 +166,15 @@ impl ChatModel {
         if !status.is_success() {
             return Err(Attempt::Final(ModelError::Status(status.as_u16())));
         }
-        let parsed: Response = match response.json().await {
-            Ok(parsed) => parsed,
-            Err(error) if error.is_timeout() => return Err(Attempt::Final(ModelError::Timeout)),
+        let bytes = match crate::outbound::read_capped(response, REPLY_MAX_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(crate::outbound::BodyError::Timeout) => {
+                return Err(Attempt::Final(ModelError::Timeout));
+            }
             Err(_) => return Err(Attempt::Final(ModelError::Malformed)),
         };
+        let parsed: Response =
+            serde_json::from_slice(&bytes).map_err(|_| Attempt::Final(ModelError::Malformed))?;
         parsed.text().ok_or(Attempt::Final(ModelError::Malformed))
     }
 
@@ -234,7 +238,7 @@ impl ChatModel {
             .json(&body)
             .send()
             .await;
-        let mut response = match sent {
+        let response = match sent {
             Ok(response) => response,
             Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
             Err(_) => return Err(ModelError::Unreachable),
@@ -243,20 +247,11 @@ impl ChatModel {
         if !status.is_success() {
             return Err(ModelError::Status(status.as_u16()));
         }
-        let mut bytes = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > CLASSIFY_MAX_BYTES {
-                        return Err(ModelError::Malformed);
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(error) if error.is_timeout() => return Err(ModelError::Timeout),
-                Err(_) => return Err(ModelError::Malformed),
-            }
-        }
+        let bytes = match crate::outbound::read_capped(response, CLASSIFY_MAX_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(crate::outbound::BodyError::Timeout) => return Err(ModelError::Timeout),
+            Err(_) => return Err(ModelError::Malformed),
+        };
         let parsed: Response = serde_json::from_slice(&bytes).map_err(|_| ModelError::Malformed)?;
         parsed.text().ok_or(ModelError::Malformed)
     }
@@ -264,6 +259,10 @@ impl ChatModel {
 
 /// The most a classification answer may weigh; a verdict is a few dozen bytes.
 pub const CLASSIFY_MAX_BYTES: usize = 16 * 1024;
+
+/// The most a reply's answer may weigh: replies are capped at a few thousand characters,
+/// so anything near this is broken or hostile.
+pub const REPLY_MAX_BYTES: usize = 256 * 1024;
 
 enum Attempt {
     /// Worth one retry after this wait.

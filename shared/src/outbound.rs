@@ -31,3 +31,42 @@ impl OutboundHttp {
             .map_err(Clone::clone)
     }
 }
+
+/// Why a body was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// It was larger than the caller allows.
+    #[error("the body is over {0} bytes")]
+    TooLarge(usize),
+    /// The time ran out while reading it.
+    #[error("timed out reading the body")]
+    Timeout,
+    /// The connection failed while reading it.
+    #[error("reading the body failed")]
+    Failed,
+}
+
+/// Reads `response`'s body, refusing it as soon as it passes `max` bytes: a broken or hostile
+/// server must not make a function buffer without bound.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge(max));
+    }
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > max {
+                    return Err(BodyError::TooLarge(max));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(error) if error.is_timeout() => return Err(BodyError::Timeout),
+            Err(_) => return Err(BodyError::Failed),
+        }
+    }
+}

@@ -269,6 +269,15 @@ async fn a_malformed_model_answer_gets_the_built_in_responder() {
 }
 
 #[tokio::test]
+async fn an_oversized_model_answer_is_refused_unread_and_the_built_in_responder_answers() {
+    // Valid JSON, but past the 256 KiB any real reply stays far below.
+    let huge = completion(&"words ".repeat(50_000));
+    let (_server, app, user, conversation) =
+        setup(ResponseTemplate::new(200).set_body_json(huge), 5_000).await;
+    assert_fallback(&app, &user, &conversation).await;
+}
+
+#[tokio::test]
 async fn a_long_model_answer_is_capped() {
     let server = MockServer::start().await;
     let long = "This is a sentence. ".repeat(300);

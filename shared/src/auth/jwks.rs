@@ -17,6 +17,12 @@ use crate::outbound::OutboundHttp;
 /// An unknown `kid` triggers a JWKS fetch at most this often, so forged tokens cannot make
 /// us hammer the issuer.
 const MIN_REFETCH: Duration = Duration::from_secs(30);
+
+/// After a failed fetch, how long to wait before trying again (requests meanwhile get 503).
+const RETRY_FAILED_FETCH: Duration = Duration::from_secs(2);
+
+/// The most a key set may weigh (Cognito's holds two keys: about 1 KiB).
+const JWKS_MAX_BYTES: usize = 64 * 1024;
 /// Allowed clock difference when checking `exp`.
 const LEEWAY_SECS: u64 = 5;
 
@@ -93,6 +99,8 @@ struct Jwk {
 struct KeyCache {
     keys: HashMap<String, Arc<DecodingKey>>,
     fetched_at: Option<Instant>,
+    /// Why the last fetch failed, until one succeeds: the provider is down, not the token.
+    failure: Option<String>,
 }
 
 /// Verifies access tokens; built once per container and shared by all requests.
@@ -170,33 +178,50 @@ impl Verifier {
             if let Some(key) = cache.keys.get(kid) {
                 return Ok(key.clone());
             }
-            if cache
-                .fetched_at
-                .is_some_and(|at| at.elapsed() < MIN_REFETCH)
-            {
-                return Err(AuthError::UnknownKey);
+            let wait = if cache.failure.is_some() {
+                RETRY_FAILED_FETCH
+            } else {
+                MIN_REFETCH
+            };
+            if cache.fetched_at.is_some_and(|at| at.elapsed() < wait) {
+                return Err(match &cache.failure {
+                    Some(failure) => AuthError::Unavailable(failure.clone()),
+                    None => AuthError::UnknownKey,
+                });
             }
         }
         let fetched = self.fetch().await;
         let mut cache = self.cache.write().await;
         cache.fetched_at = Some(Instant::now());
-        cache.keys = fetched?;
+        match fetched {
+            Ok(keys) => {
+                cache.keys = keys;
+                cache.failure = None;
+            }
+            Err(error) => {
+                // Keys fetched before stay usable; a token they can't check waits for the provider.
+                cache.failure = Some(error.to_string());
+                return Err(error);
+            }
+        }
         cache.keys.get(kid).cloned().ok_or(AuthError::UnknownKey)
     }
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, AuthError> {
         let unavailable = |e: reqwest::Error| AuthError::Unavailable(e.without_url().to_string());
         let http = self.http.get().map_err(AuthError::Unavailable)?;
-        let set: JwkSet = http
+        let response = http
             .get(&self.config.jwks_url)
             .timeout(Duration::from_secs(5))
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(unavailable)?
-            .json()
-            .await
             .map_err(unavailable)?;
+        let body = crate::outbound::read_capped(response, JWKS_MAX_BYTES)
+            .await
+            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|_| AuthError::Unavailable("the key set is not JSON".into()))?;
         let keys: HashMap<_, _> = set
             .keys
             .into_iter()
@@ -221,5 +246,66 @@ fn classify(error: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm,
         ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => AuthError::Claims,
         _ => AuthError::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    /// A token whose header names key `kid` (its signature is never reached).
+    fn token() -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(br#"{"sub":"user-1"}"#);
+        format!("{header}.{claims}.c2ln")
+    }
+
+    fn verifier(server: &MockServer) -> Verifier {
+        Verifier::new(
+            AuthConfig {
+                issuer: server.uri(),
+                client_id: "app".into(),
+                jwks_url: format!("{}/jwks", server.uri()),
+                required_scope: None,
+            },
+            OutboundHttp::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_key_set_that_cannot_be_fetched_is_unavailable_not_a_bad_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let verifier = verifier(&server);
+        for attempt in 0..2 {
+            assert!(
+                matches!(
+                    verifier.verify(&token()).await,
+                    Err(AuthError::Unavailable(_))
+                ),
+                "attempt {attempt}: a provider outage is 503, never 401"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_oversized_key_set_is_refused_unread() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string("x".repeat(JWKS_MAX_BYTES + 1)),
+            )
+            .mount(&server)
+            .await;
+        let error = verifier(&server).verify(&token()).await;
+        assert!(matches!(error, Err(AuthError::Unavailable(cause)) if cause.contains("over")));
     }
 }

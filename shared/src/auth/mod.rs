@@ -83,22 +83,88 @@ fn authorizer_claims(parts: &Parts) -> Option<&std::collections::HashMap<String,
     }
 }
 
-/// API Gateway checked signature, issuer, audience, expiry and scope; we still refuse claims
-/// that name another client or another kind of token, as a second line of defence.
+/// API Gateway checked signature, issuer, audience, expiry and scope; we check the same
+/// claims again as a second line of defence (a misconfigured authorizer, another pool or
+/// client, an ID token), and a claim that is missing counts as wrong.
 fn identity_from_claims(
     claims: &std::collections::HashMap<String, String>,
     config: &AuthConfig,
 ) -> Result<Identity, AuthError> {
-    if claims.get("token_use").is_some_and(|t| t != "access") {
+    let claim = |name: &str| claims.get(name).map(String::as_str);
+    if claim("iss") != Some(config.issuer.as_str()) {
+        return Err(AuthError::WrongIssuer);
+    }
+    if claim("token_use") != Some("access") {
         return Err(AuthError::WrongTokenUse);
     }
-    if claims
-        .get("client_id")
-        .is_some_and(|c| *c != config.client_id)
-    {
+    if claim("client_id") != Some(config.client_id.as_str()) {
         return Err(AuthError::WrongClient);
+    }
+    if let Some(required) = &config.required_scope
+        && !claim("scope")
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|s| s == required)
+    {
+        return Err(AuthError::MissingScope);
     }
     let sub = claims.get("sub").ok_or(AuthError::Claims)?;
     let user = UserId::parse(sub).ok_or(AuthError::Claims)?;
     Ok(Identity { user })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config() -> AuthConfig {
+        AuthConfig {
+            issuer: "https://issuer.example".into(),
+            client_id: "app".into(),
+            jwks_url: "https://issuer.example/jwks".into(),
+            required_scope: Some("therabot/api".into()),
+        }
+    }
+
+    fn claims(without: &str, changes: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut claims: HashMap<String, String> = [
+            ("sub", "user-1"),
+            ("iss", "https://issuer.example"),
+            ("token_use", "access"),
+            ("client_id", "app"),
+            ("scope", "openid therabot/api"),
+        ]
+        .into_iter()
+        .filter(|(k, _)| *k != without)
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in changes {
+            claims.insert((*k).to_owned(), (*v).to_owned());
+        }
+        claims
+    }
+
+    #[test]
+    fn authorizer_claims_must_name_our_issuer_client_token_use_and_scope() {
+        assert!(identity_from_claims(&claims("", &[]), &config()).is_ok());
+        for missing in ["iss", "token_use", "client_id", "scope", "sub"] {
+            assert!(
+                identity_from_claims(&claims(missing, &[]), &config()).is_err(),
+                "accepted without {missing}"
+            );
+        }
+        for (name, value) in [
+            ("iss", "https://other.example"),
+            ("token_use", "id"),
+            ("client_id", "other"),
+            ("scope", "openid"),
+        ] {
+            assert!(
+                identity_from_claims(&claims("", &[(name, value)]), &config()).is_err(),
+                "accepted {name} = {value}"
+            );
+        }
+    }
 }
