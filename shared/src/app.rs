@@ -132,6 +132,9 @@ impl AppContext {
     /// The signer of `next_token`s, keyed from the secret.
     pub async fn page_tokens(&self) -> Result<PageTokens, ApiError> {
         let values = self.secrets().get().await?;
-        Ok(PageTokens::new(values.pagination_key.as_bytes()))
+        Ok(PageTokens::rotating(
+            values.pagination_key.as_bytes(),
+            values.pagination_key_previous.as_deref().map(str::as_bytes),
+        ))
     }
 }

@@ -22,6 +22,9 @@ pub const REFRESH_AFTER: Duration = Duration::from_secs(15 * 60);
 pub struct SecretValues {
     /// Key that signs pagination tokens.
     pub pagination_key: String,
+    /// The key before the last rotation: tokens it signed still open for their lifetime.
+    #[serde(default)]
+    pub pagination_key_previous: Option<String>,
     /// The LLM provider's API key, if one is configured.
     #[serde(default)]
     pub llm_api_key: Option<String>,
@@ -34,6 +37,10 @@ impl fmt::Debug for SecretValues {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretValues")
             .field("pagination_key", &"<redacted>")
+            .field(
+                "pagination_key_previous",
+                &self.pagination_key_previous.as_ref().map(|_| "<redacted>"),
+            )
             .field(
                 "llm_api_key",
                 &self.llm_api_key.as_ref().map(|_| "<redacted>"),
@@ -151,6 +158,9 @@ fn parse(text: &str) -> Result<SecretValues, SecretsError> {
             "pagination_key must be at least 32 characters".into(),
         ));
     }
+    values.pagination_key_previous = values
+        .pagination_key_previous
+        .filter(|k| k.chars().count() >= 32);
     values.llm_api_key = values.llm_api_key.filter(|k| !k.trim().is_empty());
     values.exercise_api_key = values.exercise_api_key.filter(|k| !k.trim().is_empty());
     Ok(values)

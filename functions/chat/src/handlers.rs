@@ -192,7 +192,7 @@ pub(crate) async fn list_conversations(
     let start = query
         .next_token
         .as_deref()
-        .map(|t| tokens.open(&scope, t))
+        .map(|t| tokens.open(&scope, t, app.now()))
         .transpose()?;
     let page = app
         .store()
@@ -200,7 +200,7 @@ pub(crate) async fn list_conversations(
         .await?;
     Ok(axum::Json(ConversationPage {
         items: page.items.iter().map(ConversationView::from).collect(),
-        next_token: page.next.map(|c| tokens.seal(&scope, &c)),
+        next_token: page.next.map(|c| tokens.seal(&scope, &c, app.now())),
     }))
 }
 
@@ -313,7 +313,7 @@ pub(crate) async fn list_messages(
     let start = query
         .next_token
         .as_deref()
-        .map(|t| tokens.open(&scope, t))
+        .map(|t| tokens.open(&scope, t, app.now()))
         .transpose()?;
     let first_page = start.is_none();
     let filter = MessageFilter {
@@ -336,7 +336,7 @@ pub(crate) async fn list_messages(
     }
     Ok(axum::Json(MessagePage {
         items: page.items.iter().map(MessageView::from).collect(),
-        next_token: page.next.map(|c| tokens.seal(&scope, &c)),
+        next_token: page.next.map(|c| tokens.seal(&scope, &c, app.now())),
     }))
 }
 

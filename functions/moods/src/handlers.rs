@@ -123,7 +123,7 @@ pub(crate) async fn list_moods(
     let start = query
         .next_token
         .as_deref()
-        .map(|t| tokens.open(&scope, t))
+        .map(|t| tokens.open(&scope, t, context.now()))
         .transpose()?;
     let filter = MoodFilter { from, to, tag };
     let page = context
@@ -132,7 +132,9 @@ pub(crate) async fn list_moods(
         .await?;
     Ok(axum::Json(MoodPage {
         items: page.items.iter().map(Mood::from).collect(),
-        next_token: page.next.map(|cursor| tokens.seal(&scope, &cursor)),
+        next_token: page
+            .next
+            .map(|cursor| tokens.seal(&scope, &cursor, context.now())),
     }))
 }
 
