@@ -52,3 +52,24 @@ async fn a_key_in_flight_cannot_be_taken_twice_until_it_expires() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_summary_range_with_more_entries_than_it_may_read_is_refused_not_cut() {
+    use serde_json::json;
+    let app = TestApp::start().await;
+    let user = app.user();
+    for score in [3, 5, 7] {
+        let response = app
+            .post_json(&user, "/v1/moods", &json!({"score": score}))
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    }
+    let store = app.api.context.store();
+    let id = UserId::parse(&user.sub).unwrap();
+    let to = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60);
+    let from = to - jiff::SignedDuration::from_hours(1);
+    let all = store.mood_points(&id, from, to, 3).await.unwrap();
+    assert_eq!(all.map(|p| p.len()), Some(3));
+    let capped = store.mood_points(&id, from, to, 2).await.unwrap();
+    assert!(capped.is_none(), "never the first two of three");
+}

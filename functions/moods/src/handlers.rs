@@ -17,7 +17,7 @@ use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
-use therabot_shared::store::moods::{MoodFilter, MoodWriteError};
+use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
 
 use crate::api::{CreateMood, ListMoodsQuery, Mood, MoodPage, Summary, SummaryQuery, UpdateMood};
 
@@ -233,7 +233,7 @@ pub(crate) async fn delete_mood(
     params(SummaryQuery),
     responses(
         (status = 200, description = "The summary", body = Summary),
-        (status = 400, description = "Bad range, bucket or time zone", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad range, bucket or time zone, or more than 20,000 entries in the range", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -265,8 +265,14 @@ pub(crate) async fn mood_summary(
     })?;
     let points = context
         .store()
-        .mood_points(&identity.user, from, to)
-        .await?;
+        .mood_points(&identity.user, from, to, SUMMARY_MAX_ITEMS)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                "from",
+                "the range holds more than 20,000 mood entries: ask for a shorter one",
+            )
+        })?;
     let result = summary::summarize(&points, from, to, bucket, &tz);
     Ok(axum::Json(Summary::new(
         &result,

@@ -156,13 +156,16 @@ impl Store {
         })
     }
 
-    /// Reads the score, tags and time of every entry recorded between `from` and `to`.
+    /// Reads the score, tags and time of every entry recorded between `from` and `to`;
+    /// `None` when there are more than `max` of them (a summary must never quietly leave
+    /// some out).
     pub async fn mood_points(
         &self,
         user: &UserId,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<Vec<MoodPoint>, StoreError> {
+        max: usize,
+    ) -> Result<Option<Vec<MoodPoint>>, StoreError> {
         #[derive(Deserialize)]
         struct PointItem {
             score: u8,
@@ -175,7 +178,10 @@ impl Store {
             keys::mood_sk_range(Some(from), Some(to)),
         );
         query.projection = Some("score, tags, recorded_at".to_owned());
-        let items = self.query_all(&query, SUMMARY_MAX_ITEMS).await?;
+        let items = self.query_all(&query, max.saturating_add(1)).await?;
+        if items.len() > max {
+            return Ok(None);
+        }
         items
             .into_iter()
             .map(|item| {
@@ -186,7 +192,8 @@ impl Store {
                     recorded_at: p.recorded_at,
                 })
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()
+            .map(Some)
     }
 
     /// Applies `changes` (one round trip) if the entry exists and, when `expected_version` is
