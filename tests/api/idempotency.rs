@@ -132,3 +132,44 @@ async fn a_malformed_key_is_400() {
     }
     assert!(app.all_moods(&user, "").await.is_empty());
 }
+
+#[tokio::test]
+async fn deleting_a_mood_deletes_the_record_that_would_replay_its_content() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let created = json_ok(
+        post_with_key(
+            &app,
+            &user,
+            "key-del",
+            r#"{"score": 2, "note": "a private note"}"#,
+        )
+        .await,
+    )
+    .await;
+    let user_id = UserId::parse(&user.sub).unwrap();
+    let store = app.api.context.store();
+    let now = jiff::Timestamp::now();
+    assert!(
+        store
+            .idempotency_record(&user_id, "key-del", now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let path = format!("/v1/moods/{}", created["id"].as_str().unwrap());
+    let deleted = app
+        .request(&user, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(
+        store
+            .idempotency_record(&user_id, "key-del", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing of the deleted mood is left to replay"
+    );
+}

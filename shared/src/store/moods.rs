@@ -35,6 +35,10 @@ struct MoodItem {
     created_at: Timestamp,
     updated_at: Timestamp,
     version: u64,
+    /// The `Idempotency-Key` that created it: deleting the mood deletes that record, whose
+    /// stored response holds the mood's content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idempotency_key: Option<String>,
 }
 
 impl MoodItem {
@@ -52,6 +56,7 @@ impl MoodItem {
             created_at: entry.created_at,
             updated_at: entry.updated_at,
             version: entry.version,
+            idempotency_key: None,
         }
     }
 
@@ -110,7 +115,9 @@ impl Store {
         entry: &MoodEntry,
         idempotent: Option<IdempotentWrite>,
     ) -> Result<(), StoreError> {
-        let item: Item = to_item(MoodItem::new(user, entry))?;
+        let mut item = MoodItem::new(user, entry);
+        item.idempotency_key = idempotent.as_ref().map(|w| w.key.clone());
+        let item: Item = to_item(item)?;
         self.put_new(item, idempotent).await
     }
 
@@ -311,10 +318,36 @@ impl Store {
         if let Some(version) = expected_version {
             request = request.expression_attribute_values(":expected", n(version));
         }
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(self.explain_failed_write(user, id, error).await),
+        let old = match request
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+        {
+            Ok(out) => out.attributes,
+            Err(error) => return Err(self.explain_failed_write(user, id, error).await),
+        };
+        // The record that created it replays the mood's content: it goes with the mood. If
+        // this fails the mood is still gone, and the record expires within a day.
+        let key = old
+            .as_ref()
+            .and_then(|item| item.get("idempotency_key"))
+            .and_then(|v| v.as_s().ok());
+        if let Some(key) = key {
+            let forgotten = self
+                .client()
+                .delete_item()
+                .table_name(self.table())
+                .set_key(Some(keys::primary_key(
+                    keys::user_pk(user),
+                    keys::idempotency_sk(key),
+                )))
+                .send()
+                .await;
+            if forgotten.is_err() {
+                tracing::error!("a deleted mood's idempotency record could not be deleted");
+            }
         }
+        Ok(())
     }
 
     /// A failed conditional write means "missing" or "changed"; one read tells which. This
