@@ -599,3 +599,55 @@ async fn a_retry_after_a_crashed_turn_finishes_it_with_the_message_already_store
         "the message and the reply, each counted once"
     );
 }
+
+#[tokio::test]
+async fn a_conversation_being_deleted_takes_no_more_messages_and_its_delete_leaves_nothing() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let conversation = id(&app.create_conversation(&user, json!({})).await);
+    json_created(app.send(&user, &conversation, "first message").await).await;
+
+    // A delete has begun (marked, not yet swept): a turn arriving now is refused, stores nothing.
+    let user_id = therabot_shared::domain::UserId::parse(&user.sub).unwrap();
+    let store = app.api.context.store();
+    assert!(
+        store
+            .begin_deleting_conversation(&user_id, conversation.parse().unwrap())
+            .await
+            .unwrap()
+    );
+    problem(
+        app.send(&user, &conversation, "racing the delete").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    let deleted = app
+        .request(
+            &user,
+            Method::DELETE,
+            &format!("/v1/conversations/{conversation}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let left = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :conv)")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{}", user.sub)),
+        )
+        .expression_attribute_values(
+            ":conv",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{conversation}#")),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.count(), 0, "nothing of the conversation is left");
+}

@@ -150,6 +150,10 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// A conversation that exists and is not being deleted: every write to it checks this, so
+/// once a delete has begun nothing more can be added to what it is deleting.
+const OPEN_CONVERSATION: &str = "attribute_exists(PK) AND attribute_not_exists(deleting)";
+
 pub(super) fn update(
     table: &str,
     key: Item,
@@ -431,7 +435,7 @@ impl Store {
                 table,
                 keys::primary_key(pk.clone(), keys::conversation_sk(message.conversation_id)),
                 "SET last_message_at = :at, GSI1SK = :act ADD message_count :one".into(),
-                Some("attribute_exists(PK)"),
+                Some(OPEN_CONVERSATION),
                 HashMap::from([
                     (":at".into(), s(at.to_string())),
                     (
@@ -592,7 +596,7 @@ impl Store {
             table,
             keys::primary_key(pk, keys::conversation_sk(reply.conversation)),
             expression,
-            Some("attribute_exists(PK)"),
+            Some(OPEN_CONVERSATION),
             values,
         )?);
         if let Some(write) = reply.idempotency {
@@ -613,23 +617,50 @@ impl Store {
             })
     }
 
+    /// Marks the conversation as being deleted (one round trip); `false` if it does not
+    /// exist. Its turns' writes fail from then on, as if it were gone.
+    pub async fn begin_deleting_conversation(
+        &self,
+        user: &UserId,
+        id: EntryId,
+    ) -> Result<bool, StoreError> {
+        let marked = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::primary_key(
+                keys::user_pk(user),
+                keys::conversation_sk(id),
+            )))
+            .update_expression("SET deleting = :yes")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match marked.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Deletes a conversation, every message in it and the idempotency records that created
-    /// them. Returns false if there was no such conversation.
+    /// them, whatever runs concurrently: it is first marked, so no turn can add to it while
+    /// it is read and deleted. Returns false if there was no such conversation.
     pub async fn delete_conversation(
         &self,
         user: &UserId,
         id: EntryId,
     ) -> Result<bool, StoreError> {
+        if !self.begin_deleting_conversation(user, id).await? {
+            return Ok(false);
+        }
+        // From here no write can add to the conversation, and every write that landed before
+        // is visible to this (strongly consistent) read.
         let pk = keys::user_pk(user);
         let mut query = PartitionQuery::new(pk.clone(), keys::conversation_range(id));
         query.projection = Some("PK, SK".into());
         let mut keys_found = self.query_all(&query, usize::MAX).await?;
-        if !keys_found
-            .iter()
-            .any(|k| keys::sort_key_of(k) == Some(keys::conversation_sk(id).as_str()))
-        {
-            return Ok(false);
-        }
         let mut records = PartitionQuery::new(pk, keys::idempotency_range());
         records.projection = Some("PK, SK".into());
         records.filter = Some("conversation_id = :fconv".into());
