@@ -651,3 +651,40 @@ async fn a_conversation_being_deleted_takes_no_more_messages_and_its_delete_leav
         .unwrap();
     assert_eq!(left.count(), 0, "nothing of the conversation is left");
 }
+
+#[tokio::test]
+async fn messages_at_risk_have_a_higher_ceiling_and_past_it_the_429_carries_the_crisis_lines() {
+    let app = TestApp::start_with(|o| {
+        o.chat_settings
+            .insert("CHAT_QUOTA_PER_HOUR".into(), "1".into());
+        o.chat_settings
+            .insert("CHAT_RISKY_QUOTA_PER_HOUR".into(), "2".into());
+    })
+    .await;
+    let user = app.user();
+    let conversation = id(&app
+        .create_conversation(&user, json!({"country": "US"}))
+        .await);
+    for _ in 0..2 {
+        let turn = json_created(
+            app.send(&user, &conversation, "i want to kill myself")
+                .await,
+        )
+        .await;
+        assert_eq!(turn["safety"]["level"], "crisis");
+    }
+    let limited = app
+        .send(&user, &conversation, "i want to kill myself")
+        .await;
+    let body = problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body["safety"]["level"], "crisis", "never a bare 429");
+    assert_eq!(body["safety"]["emergency_number"], "911");
+    assert_eq!(body["safety"]["resources"][0]["phone"], "988");
+    // Ordinary messages keep their own, lower ceiling.
+    json_created(app.send(&user, &conversation, "ok").await).await;
+    problem(
+        app.send(&user, &conversation, "ok again").await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+}

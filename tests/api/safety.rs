@@ -246,3 +246,14 @@ async fn the_sweep_moves_referrals_left_pending() {
     assert!(moved >= 1);
     assert_eq!(pending_referrals(&app, &user.sub).await, 0);
 }
+
+#[tokio::test]
+async fn the_crisis_lines_may_be_cached_by_anyone_and_health_data_by_no_one() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let lines = app.get(&user, "/v1/safety/resources?country=US").await;
+    assert_eq!(lines.status(), StatusCode::OK);
+    assert_eq!(lines.headers()["cache-control"], "public, max-age=3600");
+    let status = app.get(&user, "/v1/safety/status").await;
+    assert_eq!(status.headers()["cache-control"], "no-store");
+}

@@ -91,3 +91,28 @@ fn functions_may_not_scan_and_reach_only_their_table_and_secret() {
         );
     }
 }
+
+#[test]
+fn every_function_can_reserve_concurrency_and_the_crisis_lines_have_their_own_throttle() {
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] == "AWS::Serverless::Function" {
+            assert!(
+                !resource["Properties"]["ReservedConcurrentExecutions"].is_null(),
+                "{name:?} has no ReservedConcurrentExecutions"
+            );
+        }
+    }
+    let api = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .find(|r| r["Type"] == "AWS::Serverless::HttpApi")
+        .unwrap();
+    let lines = &api["Properties"]["RouteSettings"]["GET /v1/safety/resources"];
+    let default = &api["Properties"]["DefaultRouteSettings"];
+    assert!(
+        lines["ThrottlingRateLimit"].as_u64().unwrap()
+            > default["ThrottlingRateLimit"].as_u64().unwrap()
+    );
+}

@@ -18,6 +18,10 @@ pub struct ChatConfig {
     /// `CHAT_QUOTA_PER_HOUR` (default 60): messages per user per hour that may reach the
     /// model. Messages showing risk are never refused.
     pub quota_per_hour: u32,
+    /// `CHAT_RISKY_QUOTA_PER_HOUR` (default 240): the higher ceiling of messages screened
+    /// `elevated` or `crisis`, so one account cannot flood the model through the exemption;
+    /// past it the answer is a 429 that still carries the crisis resources.
+    pub risky_quota_per_hour: u32,
     /// `CHECK_IN_WINDOW_HOURS` (default 72): how long risk is remembered; a conversation
     /// started within it opens with a check-in.
     pub check_in_window: SignedDuration,
@@ -54,6 +58,7 @@ impl ChatConfig {
         let timeout_ms: u64 = env.parsed("LLM_TIMEOUT_MS", 20_000);
         let max_tokens: u32 = env.parsed("LLM_MAX_TOKENS", 500);
         let quota_per_hour: u32 = env.parsed("CHAT_QUOTA_PER_HOUR", 60);
+        let risky_quota_per_hour: u32 = env.parsed("CHAT_RISKY_QUOTA_PER_HOUR", 240);
         let window_hours: i64 = env.parsed("CHECK_IN_WINDOW_HOURS", 72);
         let reminder_hours: i64 = env.parsed("DISCLOSURE_REMINDER_HOURS", 3);
         let screen_model_dir = env
@@ -75,6 +80,10 @@ impl ChatConfig {
         if quota_per_hour == 0 {
             problems.push("CHAT_QUOTA_PER_HOUR must be at least 1");
         }
+        if risky_quota_per_hour < quota_per_hour {
+            // Someone at risk must never be limited sooner than anyone else.
+            problems.push("CHAT_RISKY_QUOTA_PER_HOUR must be at least CHAT_QUOTA_PER_HOUR");
+        }
         env.finish_with(&problems)?;
         Ok(Self {
             judge_model: judge_model.or_else(|| model_name.clone()),
@@ -89,6 +98,7 @@ impl ChatConfig {
                     max_tokens,
                 }),
             quota_per_hour,
+            risky_quota_per_hour,
             check_in_window: SignedDuration::from_hours(window_hours.max(1)),
             reminder_after: SignedDuration::from_hours(reminder_hours.max(1)),
             context_messages: 20,

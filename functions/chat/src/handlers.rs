@@ -353,16 +353,22 @@ pub(crate) async fn list_messages(
 )]
 pub(crate) async fn safety_resources(
     ApiQuery(query): ApiQuery<CountryQuery>,
-) -> Result<axum::Json<ResourcesView>, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     let country = country_param(query.country.as_deref())?;
     let (entry, matched) = for_country(country.as_ref().map(CountryCode::as_str));
-    Ok(axum::Json(ResourcesView {
-        country: country.map(|c| c.as_str().to_owned()),
-        matched,
-        emergency_number: entry.emergency.clone(),
-        resources: entry.resources.clone(),
-        reviewed: file().reviewed.clone(),
-    }))
+    // The same for everyone: the app and any cache may keep it for an hour, so the lines
+    // show at once even when the API is slow or down.
+    let cache = [(http::header::CACHE_CONTROL, "public, max-age=3600")];
+    Ok((
+        cache,
+        axum::Json(ResourcesView {
+            country: country.map(|c| c.as_str().to_owned()),
+            matched,
+            emergency_number: entry.emergency.clone(),
+            resources: entry.resources.clone(),
+            reviewed: file().reviewed.clone(),
+        }),
+    ))
 }
 
 /// The user's current risk state, so the app can open with a check-in.

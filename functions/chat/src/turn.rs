@@ -26,7 +26,7 @@ use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
     Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
 };
-use therabot_shared::store::chat::{Reply, RequestToken, TurnError, UserTurn};
+use therabot_shared::store::chat::{Quota, Reply, RequestToken, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
 
 use crate::api::{MessageView, SafetyView, SendMessage, Turn};
@@ -105,19 +105,33 @@ pub(crate) async fn send_message(
         conversation: Some(conversation_id.to_string()),
         stored: Some(user_message.id.to_string()),
     });
-    // Only ordinary messages count against the quota: nobody at risk is ever turned away.
-    let quota = (screening.level == Level::None).then_some(state.config().quota_per_hour);
+    // Messages at risk count against their own, higher ceiling; past it they still get the
+    // crisis resources in the 429 (never a bare refusal).
+    let risky = screening.level >= Level::Elevated;
+    let quota = Quota {
+        limit: if risky {
+            state.config().risky_quota_per_hour
+        } else {
+            state.config().quota_per_hour
+        },
+        risky,
+    };
     let turn = UserTurn {
         user,
         message: &user_message,
-        quota,
+        quota: Some(quota),
         idempotency: in_flight.as_ref(),
     };
     match store.record_user_turn(&turn).await {
         Ok(()) => {}
         Err(TurnError::ConversationGone) => return Err(ApiError::NotFound),
         Err(TurnError::QuotaExceeded) => {
-            return Err(quota_exceeded(now, state.config().quota_per_hour));
+            let safety = risky.then(|| {
+                let country = conversation.country.as_ref().map(CountryCode::as_str);
+                serde_json::to_value(SafetyView::new(screening.level, for_country(country).0))
+                    .unwrap_or_default()
+            });
+            return Err(quota_exceeded(now, quota.limit, safety));
         }
         Err(TurnError::KeyTaken) => {
             let Some(key) = key else {
@@ -457,15 +471,25 @@ async fn record_risk_alone(state: &ChatState, user: &UserId, after: &AfterScreen
     }
 }
 
-fn quota_exceeded(now: Timestamp, limit: u32) -> ApiError {
+fn quota_exceeded(now: Timestamp, limit: u32, safety: Option<serde_json::Value>) -> ApiError {
     let into_hour = now.as_second().rem_euclid(3600);
-    ApiError::TooManyRequests {
-        retry_after_secs: u64::try_from(3600 - into_hour).unwrap_or(3600),
-        detail: format!(
+    let detail = if safety.is_some() {
+        format!(
+            "You've sent {limit} messages this hour and Therabot can't answer more right now. \
+             Please reach out to the people in `safety.resources`: they are there for you now, \
+             any time of day. If you are in immediate danger, call your local emergency number."
+        )
+    } else {
+        format!(
             "You've sent {limit} messages this hour, the most Therabot can answer. You can keep \
              writing after the time in Retry-After. If you need to talk to someone now, the crisis \
              lines at GET /v1/safety/resources are always there."
-        ),
+        )
+    };
+    ApiError::TooManyRequests {
+        retry_after_secs: u64::try_from(3600 - into_hour).unwrap_or(3600),
+        detail,
+        safety,
     }
 }
 

@@ -27,6 +27,11 @@ pub struct Problem {
     /// For validation problems: each field at fault.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a message at risk that was limited: the crisis resources to show at once (the
+    /// same `safety` object a chat turn carries). A person at risk never gets a bare 429.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub safety: Option<serde_json::Value>,
 }
 
 /// Every way a request can fail. Each variant's doc names its status.
@@ -77,6 +82,8 @@ pub enum ApiError {
         retry_after_secs: u64,
         /// Which limit was reached.
         detail: String,
+        /// The crisis resources, when the limited message was at risk.
+        safety: Option<serde_json::Value>,
     },
     /// 503: a dependency is overloaded or unreachable; retry shortly.
     #[error("service unavailable")]
@@ -194,12 +201,17 @@ impl ApiError {
             Self::BadRequest { errors, .. } | Self::Validation(errors) => errors.clone(),
             _ => Vec::new(),
         };
+        let safety = match self {
+            Self::TooManyRequests { safety, .. } => safety.clone(),
+            _ => None,
+        };
         Problem {
             kind: format!("urn:therabot:problem:{slug}"),
             title: title.to_owned(),
             status: self.status().as_u16(),
             detail,
             errors,
+            safety,
         }
     }
 }

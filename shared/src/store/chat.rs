@@ -204,10 +204,20 @@ pub struct UserTurn<'a> {
     pub user: &'a UserId,
     /// The user's message (already screened).
     pub message: &'a ChatMessage,
-    /// The message quota per hour, if this message counts against it.
-    pub quota: Option<u32>,
+    /// The hourly quota this message counts against.
+    pub quota: Option<Quota>,
     /// The in-flight idempotency record, if the client sent a key.
     pub idempotency: Option<&'a IdempotentWrite>,
+}
+
+/// An hourly message quota: ordinary messages and messages at risk count separately, the
+/// latter with a higher ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// The most messages of this kind in one hour.
+    pub limit: u32,
+    /// Whether this is the ceiling of messages at risk.
+    pub risky: bool,
 }
 
 /// Why the first write of a chat turn did not happen.
@@ -447,14 +457,17 @@ impl Store {
             )?,
         ];
         let mut quota_index = None;
-        if let Some(limit) = turn.quota {
+        if let Some(quota) = turn.quota {
             quota_index = Some(items.len());
+            let field = if quota.risky { "risky_used" } else { "used" };
+            let limit = quota.limit;
             items.push(update(
                 table,
                 keys::primary_key(pk.clone(), keys::quota_sk(at)),
-                "SET used = if_not_exists(used, :zero) + :one, expires_at = :exp, entity = :entity"
-                    .into(),
-                Some("attribute_not_exists(used) OR used < :limit"),
+                format!(
+                    "SET {field} = if_not_exists({field}, :zero) + :one, expires_at = :exp, entity = :entity"
+                ),
+                Some(&format!("attribute_not_exists({field}) OR {field} < :limit")),
                 HashMap::from([
                     (":zero".into(), n(0)),
                     (":one".into(), n(1)),
