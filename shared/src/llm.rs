@@ -98,14 +98,19 @@ impl ChatModel {
         &self.config.model
     }
 
-    /// Asks for a reply to `messages`, authenticating with `api_key`.
+    /// Asks for a reply to `messages`, authenticating with `api_key`, within the configured
+    /// budget or `left` (what remains of the request's deadline), whichever is shorter.
     pub async fn complete(
         &self,
         api_key: &str,
         messages: &[PromptMessage],
+        left: Duration,
     ) -> Result<String, ModelError> {
         let started = Instant::now();
-        let budget = self.config.budget;
+        let budget = self.config.budget.min(left);
+        if budget.is_zero() {
+            return Err(ModelError::Timeout);
+        }
         let retry_after = match self.attempt(api_key, messages, budget).await {
             Ok(text) => return Ok(text),
             Err(Attempt::Final(error)) => return Err(error),

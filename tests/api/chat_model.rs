@@ -335,3 +335,52 @@ async fn concurrent_sends_with_one_key_store_one_message_and_call_the_model_once
     let users = app.all_pages(&user, &format!("{path}?role=user")).await;
     assert_eq!(users.iter().flatten().count(), 1);
 }
+
+#[tokio::test]
+async fn the_model_gets_only_what_is_left_of_the_lambdas_own_deadline() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    // The model would answer after 10 s; the invocation has 5 s left in all.
+    let (server, app, user, conversation) = setup(
+        ResponseTemplate::new(200)
+            .set_body_json(completion("too late"))
+            .set_delay(Duration::from_secs(10)),
+        20_000,
+    )
+    .await;
+    let base = format!("{}/v1", server.uri());
+    let model_dir = therabot_local::repository_root()
+        .join(".models/all-MiniLM-L6-v2")
+        .to_string_lossy()
+        .into_owned();
+    let config = chat::ChatConfig::from_lookup(&|name| match name {
+        "LLM_BASE_URL" => Some(base.clone()),
+        "LLM_MODEL" => Some("test-model".into()),
+        "LLM_TIMEOUT_MS" => Some("20000".into()),
+        "SCREEN_MODEL_DIR" => Some(model_dir.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let router = chat::router(chat::ChatState::new(app.api.context.clone(), config).unwrap());
+    let mut lambda = lambda_http::Context::default();
+    lambda.deadline = u64::try_from(jiff::Timestamp::now().as_millisecond() + 5_000).unwrap();
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("/v1/conversations/{conversation}/messages"))
+        .header("authorization", format!("Bearer {}", user.token))
+        .header("content-type", "application/json")
+        .body(lambda_http::Body::from(
+            json!({"text": "long day"}).to_string(),
+        ))
+        .unwrap();
+    request.extensions_mut().insert(lambda);
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let turn: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        turn["reply"]["responder"], "fallback",
+        "the model was cut off so the turn could still be stored and answered in time"
+    );
+}

@@ -12,12 +12,15 @@
 use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
+use std::time::Duration;
+
 use jiff::{SignedDuration, Timestamp};
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, MessageText, Role,
 };
 use therabot_shared::domain::{EntryId, UserId};
+use therabot_shared::http::deadline::Deadline;
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::{ApiError, JsonBody, Problem, json};
@@ -72,6 +75,7 @@ pub(crate) async fn send_message(
     State(state): State<ChatState>,
     identity: Identity,
     IdPath(conversation_id): IdPath,
+    deadline: Deadline,
     headers: HeaderMap,
     body: JsonBody<SendMessage>,
 ) -> Result<Response, ApiError> {
@@ -137,7 +141,8 @@ pub(crate) async fn send_message(
             let Some(key) = key else {
                 return Err(ApiError::internal("idempotency key taken without a key"));
             };
-            return resume_or_answer(&state, user, &key, &hash, conversation, recent).await;
+            return resume_or_answer(&state, user, &key, &hash, conversation, recent, deadline)
+                .await;
         }
         Err(TurnError::Store(error)) => return Err(error.into()),
     }
@@ -146,16 +151,12 @@ pub(crate) async fn send_message(
         offline_level: screening.level,
         in_flight,
     };
-    Ok(finish_turn(
-        &state,
-        user,
-        &conversation,
-        &recent,
-        &text,
-        screening,
-        stored,
-    )
-    .await)
+    let turn = TurnContext {
+        conversation: &conversation,
+        recent: &recent,
+        deadline,
+    };
+    Ok(finish_turn(&state, user, &turn, &text, screening, stored).await)
 }
 
 /// The level of the user's latest message, the context a new message is screened in.
@@ -177,6 +178,7 @@ async fn resume_or_answer(
     hash: &str,
     conversation: Conversation,
     mut recent: Vec<ChatMessage>,
+    deadline: Deadline,
 ) -> Result<Response, ApiError> {
     let store = state.app().store();
     let now = state.app().now();
@@ -215,17 +217,25 @@ async fn resume_or_answer(
         offline_level,
         in_flight,
     };
-    Ok(finish_turn(
-        state,
-        user,
-        &conversation,
-        &recent,
-        &text,
-        screening,
-        stored,
-    )
-    .await)
+    let turn = TurnContext {
+        conversation: &conversation,
+        recent: &recent,
+        deadline,
+    };
+    Ok(finish_turn(state, user, &turn, &text, screening, stored).await)
 }
+
+/// What the rest of a turn reads: the conversation, its recent messages (the stored user
+/// message not among them) and the request's deadline.
+struct TurnContext<'a> {
+    conversation: &'a Conversation,
+    recent: &'a [ChatMessage],
+    deadline: Deadline,
+}
+
+/// What must still fit after the model and the judge: the reply's write and the referral's
+/// move (a few DynamoDB round trips, with a retry).
+const AFTER_THE_MODEL: Duration = Duration::from_secs(3);
 
 /// The user's message as stored by round trip 2, and what that write already recorded.
 struct Stored {
@@ -240,13 +250,13 @@ struct Stored {
 async fn finish_turn(
     state: &ChatState,
     user: &UserId,
-    conversation: &Conversation,
-    recent: &[ChatMessage],
+    turn: &TurnContext<'_>,
     text: &MessageText,
     mut screening: Screening,
     stored: Stored,
 ) -> Response {
     let app = state.app();
+    let conversation = turn.conversation;
     let Stored {
         message: mut user_message,
         offline_level,
@@ -257,7 +267,7 @@ async fn finish_turn(
     let lang = Lang::from_code(screening.language);
     let country = conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
-    let answer = answer(state, recent, text, &mut screening, lang, resources).await;
+    let answer = answer(state, turn, text, &mut screening, lang, resources).await;
     if answer.escalated {
         screening.level = Level::Crisis;
     }
@@ -464,7 +474,7 @@ async fn record_risk_alone(state: &ChatState, user: &UserId, after: &AfterScreen
         match store.transact_items_as(items.clone(), &token).await {
             Ok(()) => return,
             Err(_) if attempt < 2 => {
-                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
             Err(_) => tracing::error!("the raised risk could not be written after three tries"),
         }
@@ -495,7 +505,7 @@ fn quota_exceeded(now: Timestamp, limit: u32, safety: Option<serde_json::Value>)
 
 async fn answer(
     state: &ChatState,
-    recent: &[ChatMessage],
+    turn: &TurnContext<'_>,
     text: &MessageText,
     screening: &mut Screening,
     lang: Lang,
@@ -526,10 +536,19 @@ async fn answer(
     let Some(model) = state.model() else {
         return fallback();
     };
-    let key = match state.app().secrets().get().await {
-        Ok(values) => values.llm_api_key.clone(),
-        Err(error) => {
+    let recent = turn.recent;
+    let secret = tokio::time::timeout(
+        turn.deadline.left(AFTER_THE_MODEL),
+        state.app().secrets().get(),
+    );
+    let key = match secret.await {
+        Ok(Ok(values)) => values.llm_api_key.clone(),
+        Ok(Err(error)) => {
             tracing::warn!(error = %error, "secret unavailable; answering with the built-in responder");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("no time left for the secret; answering with the built-in responder");
             None
         }
     };
@@ -540,8 +559,8 @@ async fn answer(
     // The judge is asked at the same time as the reply, so it adds nothing to an ordinary
     // turn but its own short deadline when it is the slower of the two.
     let (reply, verdict) = tokio::join!(
-        model.complete(&key, &prompt),
-        ask_judge(state, model, &key, recent, text)
+        model.complete(&key, &prompt, turn.deadline.left(AFTER_THE_MODEL)),
+        ask_judge(state, model, &key, turn, text)
     );
     if let Some(verdict) = verdict {
         screening.add(verdict);
@@ -599,10 +618,11 @@ async fn ask_judge(
     state: &ChatState,
     model: &ChatModel,
     key: &str,
-    recent: &[ChatMessage],
+    turn: &TurnContext<'_>,
     text: &MessageText,
 ) -> Option<LayerVerdict> {
     let judge_model = state.config().judge_model.as_deref()?;
+    let recent = turn.recent;
     let mut excerpt = String::new();
     // `recent` is newest first: the three user messages before this one, oldest first.
     let earlier: Vec<&ChatMessage> = recent
@@ -621,7 +641,10 @@ async fn ask_judge(
         PromptMessage::new("system", judge::JUDGE_PROMPT),
         PromptMessage::new("user", excerpt),
     ];
-    let deadline = state.config().judge_deadline;
+    let deadline = state
+        .config()
+        .judge_deadline
+        .min(turn.deadline.left(AFTER_THE_MODEL));
     Some(
         match model.classify(key, judge_model, &messages, deadline).await {
             Ok(answer) => match judge::parse(&answer) {

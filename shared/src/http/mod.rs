@@ -1,6 +1,7 @@
 //! HTTP glue every function shares: the problem+json error, request extractors with clear
 //! rejections, pagination tokens, idempotency, ETags, and the common layers.
 
+pub mod deadline;
 pub mod error;
 pub mod etag;
 pub mod idempotency;
