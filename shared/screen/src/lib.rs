@@ -23,7 +23,7 @@ pub use rules::RULES_VERSION;
 pub use semantic::Classifier;
 
 /// The version of the whole offline screen (rules and semantic head together).
-pub const SCREEN_VERSION: &str = concat!("2026.11.25-v2+rules.", "2026.11.25-5");
+pub const SCREEN_VERSION: &str = concat!("2026.11.25-v2+rules.", rules::rules_version!());
 
 /// How much risk a message shows.
 #[derive(

@@ -17,8 +17,17 @@ use table::{Kind, RULES, group};
 
 use crate::Level;
 
-/// The version of the rules; stored on every screened message. Bump on any rule change.
-pub const RULES_VERSION: &str = "2026.11.25-5";
+/// The version of the rules as a literal, so [`crate::SCREEN_VERSION`] is built from the
+/// same text and can never drift from it. Bump on any rule change.
+macro_rules! rules_version {
+    () => {
+        "2026.12.05-1"
+    };
+}
+pub(crate) use rules_version;
+
+/// The version of the rules; stored on every screened message.
+pub const RULES_VERSION: &str = rules_version!();
 
 /// The rules' verdict on one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -537,7 +537,26 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         Kind::Method,
         "lethal|fatal|deadly|toxic|overdose|letal|mortal ~1 dose|doses|amount|quantity|level|dosis|cantidad",
     ),
-    ("dosis-letal", Kind::Method, "dosis ~1 letal|mortal"),
+    (
+        "dosis-letal",
+        Kind::Method,
+        "dosis|quantite|quantidade ~4 letal|letales|mortal|mortales|mortel|mortelle|mortelles|letais",
+    ),
+    (
+        "dose-mortelle",
+        Kind::Method,
+        "dose|doses ~3 mortelle|mortel|mortelles|letal|letais|mortal",
+    ),
+    (
+        "todliche-dosis",
+        Kind::Method,
+        "todliche|todlich|letale|toedliche ~1 dosis|menge",
+    ),
+    (
+        "combien-pour-mourir",
+        Kind::Method,
+        "combien|quantos|quantas|quanto|quanta|wie_viele|wieviele|wie_viel|wieviel ~6 pour_mourir|pour_en_finir|pour_me_tuer|pour_ne_plus_me_reveiller|pra_morrer|para_morrer|pra_me_matar|para_me_matar|pra_nao_acordar|para_nao_acordar|zum_sterben|um_zu_sterben|um_mich_umzubringen|um_nicht_mehr_aufzuwachen|mortel|mortelle|letal|letale|todlich",
+    ),
     (
         "painless-way-to-go",
         Kind::Method,
@@ -598,6 +617,21 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "took-many",
         Kind::Attempt,
         "took|taken|swallowed|downed|popped|ingested|drank|drunk|tome|trague|tomado|tomo ~4 all|whole|entire|every|bunch|lot|handful|#BIG|bottle|pack|packet|todas|muchas|un_monton|el_frasco|la_caja|un_frasco|frasco|una_caja|caja|entero|entera|blister|bote ~4 @PILLS|of_them|bleach|antifreeze !this_morning|today|for_today|as_prescribed|on_time|with_breakfast|with_food|with_water|with_dinner|with_a_meal|with_meals|for_the_day|this_evening|like|prescribed|esta_manana|hoy|como",
+    ),
+    (
+        "took-all-fr",
+        Kind::Attempt,
+        "avale|pris|gobe ~3 toute_la|tous_mes|toutes_mes|tous_les|toutes_les|toute_une|une_boite_entiere|la_boite_entiere|la_plaquette_entiere ~1 boite|plaquette|cachets|comprimes|pilules|medicaments|somniferes|boites|plaquettes|doliprane|xanax|lexomil|tramadol|zopiclone",
+    ),
+    (
+        "took-all-pt",
+        Kind::Attempt,
+        "tomei|engoli ~3 todos_os|todas_as|a_cartela_toda|a_caixa_toda|a_cartela_inteira|a_caixa_inteira|uma_cartela_inteira|uma_caixa_inteira|varias_cartelas|o_vidro_todo ~1 comprimidos|remedios|pilulas|cartela|caixa|rivotril|calmantes|remedio !hoje|certinho|na_hora|de_manha",
+    ),
+    (
+        "took-all-de",
+        Kind::Attempt,
+        "ganze_packung|ganze_schachtel|alle_tabletten|alle_meine_tabletten|alle_pillen|den_ganzen_blister|alle_schlaftabletten ~2 genommen|geschluckt|eingeworfen|eingenommen",
     ),
     (
         "overdosed",
@@ -1027,6 +1061,16 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "cant|wont|doesnt|not|no ~2 stop ~1 the? bleeding|para_de_sangrar|deja_de_sangrar|bleeding_a_lot|bleeding_badly|bleeding_heavily|sangrando_mucho",
     ),
     // ---- exclusions: idioms and benign uses ----
+    (
+        "x-fr-someone-will-kill-me",
+        Kind::Exclusion,
+        "va|vont|vas|allait|aller|vais_finir_par ~1 me_tuer",
+    ),
+    (
+        "x-pt-de-morrer-de",
+        Kind::Exclusion,
+        "quero|vou|to|tou|estou morrer de|kkk|kkkk|kkkkk|rs|rsrs|haha !verdade|vdd|vera|vez|uma_vez",
+    ),
     (
         "x-nearly",
         Kind::Exclusion,
