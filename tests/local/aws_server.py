@@ -11,6 +11,7 @@ survives restarts of `make dev`. Secrets are not saved: the dev server recreates
 """
 
 import argparse
+import copy
 import hashlib
 import io
 import json
@@ -22,6 +23,9 @@ import threading
 import time
 
 import boto3
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -46,10 +50,18 @@ class OneAtATime:
         self.app = app
         self.lock = threading.Lock()
         self.tokens = {}
+        # DynamoDB writes served so far: the state is saved only when this has moved.
+        self.writes = 0
+
+    READS = (".GetItem", ".Query", ".Scan", ".BatchGetItem", ".TransactGetItems", ".DescribeTable",
+             ".ListTables", ".DescribeTimeToLive", ".DescribeContinuousBackups", ".ListTagsOfResource")
 
     def __call__(self, environ, start_response):
         with self.lock:
-            if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            if target.startswith("DynamoDB_") and not target.endswith(self.READS):
+                self.writes += 1
+            if target.endswith(".TransactWriteItems"):
                 return self.transact(environ, start_response)
             return list(self.app(environ, start_response))
 
@@ -90,10 +102,93 @@ class OneAtATime:
         return chunks
 
 
+def touched_items(backend, transact_items):
+    """The current copy (or absence) of every item a transaction names."""
+    touched = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        attrs = op.get("Item") or op.get("Key") or {}
+        if table.hash_key_attr not in attrs:
+            continue
+        hash_key = DynamoType(attrs[table.hash_key_attr])
+        range_key = None
+        if table.range_key_attr is not None:
+            if table.range_key_attr not in attrs:
+                continue
+            range_key = DynamoType(attrs[table.range_key_attr])
+        current = table.get_item(hash_key, range_key)
+        touched.append((table, hash_key, range_key, copy.deepcopy(current) if current else None))
+    return touched
+
+
+def put_back(touched):
+    for table, hash_key, range_key, saved in reversed(touched):
+        if range_key is None:
+            if saved is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = saved
+        elif saved is None:
+            table.items.get(hash_key, {}).pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = saved
+
+
+def transact_write_items(self, transact_items):
+    """moto's TransactWriteItems, rolling back only the items it touches.
+
+    moto backs up every table a transaction names (a deep copy: linear in the table, 400 ms
+    at 10,000 items) to roll back a cancelled one. Requests run one at a time here, so the
+    items it names are all that can change: those are saved and put back instead, and the
+    table copy is made a no-op for the duration of the call.
+    """
+    touched = touched_items(self, transact_items)
+    Table.__deepcopy__ = lambda table, memo: table
+    try:
+        return ORIGINAL_TRANSACT(self, transact_items)
+    except Exception:
+        put_back(touched)
+        raise
+    finally:
+        del Table.__deepcopy__
+
+
+ORIGINAL_TRANSACT = DynamoDBBackend.transact_write_items
+DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+          scan_index_forward, projection_expressions, index_name=None, *args, **kwargs):
+    """moto's Query, reading only the queried partition when no index is named.
+
+    moto sorts every item of the table to pick one partition's out of them (45 ms at 10,000
+    items); a table Query names its partition, so only that one is handed over.
+    """
+    if index_name is None and hash_key is not None and self.range_key_attr:
+        partition = list(self.items.get(hash_key, {}).values())
+        self.all_items = lambda: partition
+        try:
+            return ORIGINAL_QUERY(self, hash_key, range_comparison, range_objs, limit,
+                                  exclusive_start_key, scan_index_forward, projection_expressions,
+                                  index_name, *args, **kwargs)
+        finally:
+            del self.all_items
+    return ORIGINAL_QUERY(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                          scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+
+
+ORIGINAL_QUERY = Table.query
+Table.query = query
+
+
 def serve(port: int):
     app = OneAtATime(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.guard = app
     return server
 
 
@@ -176,13 +271,12 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    last = None
+    # Saved only after writes: reading every item every few seconds made requests wait.
+    saved_at = server.guard.writes
     while not stop.wait(3):
-        if args.state:
-            data = json.dumps(snapshot(ddb))
-            if data != last:
-                save(ddb, args.state)
-                last = data
+        if args.state and server.guard.writes != saved_at:
+            saved_at = server.guard.writes
+            save(ddb, args.state)
     if args.state:
         save(ddb, args.state)
     server.shutdown()
