@@ -9,6 +9,20 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, fields, json_created, json_ok, problem};
 
+/// An app whose clock runs the given number of seconds ahead of the real one.
+async fn app_with_clock() -> (TestApp, Arc<AtomicI64>) {
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    let app = TestApp::start_with(move |o| {
+        o.clock = Some(Arc::new(move || {
+            jiff::Timestamp::now()
+                + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
+        }));
+    })
+    .await;
+    (app, offset)
+}
+
 fn id(value: &Value) -> String {
     value["id"].as_str().unwrap().to_owned()
 }
@@ -451,15 +465,7 @@ async fn a_chat_turn_costs_at_most_three_dynamodb_round_trips_and_a_risky_one_tw
 
 #[tokio::test]
 async fn the_ai_disclosure_is_repeated_after_three_hours() {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock_offset = offset.clone();
-    let app = TestApp::start_with(move |o| {
-        o.clock = Some(Arc::new(move || {
-            jiff::Timestamp::now()
-                + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
-        }));
-    })
-    .await;
+    let (app, offset) = app_with_clock().await;
     let user = app.user();
     let conversation = id(&app.create_conversation(&user, json!({})).await);
     let soon = json_created(app.send(&user, &conversation, "hello").await).await;
@@ -534,15 +540,7 @@ async fn crash_after_storing(
 
 #[tokio::test]
 async fn a_retry_after_a_crashed_turn_finishes_it_with_the_message_already_stored() {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock_offset = offset.clone();
-    let app = TestApp::start_with(move |o| {
-        o.clock = Some(Arc::new(move || {
-            jiff::Timestamp::now()
-                + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
-        }));
-    })
-    .await;
+    let (app, offset) = app_with_clock().await;
     let user = app.user();
     let conversation = id(&app.create_conversation(&user, json!({})).await);
     let count = |view: Value| view["message_count"].as_u64().unwrap();
