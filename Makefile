@@ -6,7 +6,7 @@ export AWS_PORT ?= 4566
 # The Lambda functions (one binary each, under functions/).
 FUNCTIONS := moods chat
 
-.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen screen-score screen-reference
+.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen screen-calibrate screen-score screen-reference
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ train-screen: ## Retrain the screen's adapters and head on the train split (PyTo
 	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/train_adapter.py .models/all-MiniLM-L6-v2 \
 	  shared/screen/data shared/screen/model/head.json \
 	  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db $${THREADS:-2}
+	@$(MAKE) --no-print-directory screen-calibrate
+
+screen-calibrate: bootstrap ## Set the screen's thresholds (English, other languages) from the calibration slice into model/head.json
+	cargo run -q --release -p therabot-screen --bin screen-tool -- calibrate --write
 
 screen-score: bootstrap ## First-contact score of a new labelled batch: make screen-score BATCH=path.tsv
 	cargo run -q --release -p therabot-screen --bin screen-tool -- score --misses $(BATCH)

@@ -14,6 +14,7 @@
 
 pub mod dataset;
 pub mod judge;
+pub mod language;
 pub mod reply;
 pub mod resources;
 pub mod rules;

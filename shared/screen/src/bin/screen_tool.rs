@@ -4,8 +4,8 @@
 //!   messages by the current screen, per level, per style and per language, per layer;
 //! - `screen-tool embed OUT_DIR`: the embeddings (first window) of every labelled message,
 //!   with their labels and splits, as raw little-endian f32 for analysis in numpy;
-//! - `screen-tool calibrate [NONE_CRISIS NONE_RISK]`: the thresholds that let those shares of
-//!   the calibration slice's ordinary messages through, as the training run sets them;
+//! - `screen-tool calibrate [--write]`: the thresholds (English, and the other languages) from
+//!   the calibration slice, written into `model/head.json` with `--write`;
 //! - `screen-tool bench`: latency of each layer by message length, load time and memory.
 //!
 //! The model directory is `SCREEN_MODEL_DIR` (default `.models/all-MiniLM-L6-v2`).
@@ -241,39 +241,65 @@ fn embed(args: &[String]) {
     );
 }
 
-/// The thresholds that let `none_crisis` and `none_risk` of the calibration split's ordinary
-/// messages through as `crisis` and `elevated or more` (the quantiles of their
-/// probabilities), as `train_adapter.py` sets them.
+/// The shares of ordinary calibration messages let through as `crisis` and as `elevated or
+/// more`: English messages are told apart well, so 3% and 8% of them; the others
+/// (Spanish, French, Portuguese, German by [`therabot_screen::language::detect`]) get the
+/// thresholds of the whole slice at 3.5% and 9%, which the encoder reads less surely.
+const ENGLISH_RATES: (f32, f32) = (0.03, 0.08);
+const WHOLE_SLICE_RATES: (f32, f32) = (0.035, 0.09);
+
+/// The thresholds the rates above give on the calibration slice (never trained on), printed,
+/// and written into `model/head.json` with `--write` (`make screen-calibrate`, after
+/// `make train-screen`).
 fn calibrate(args: &[String]) {
-    let rate = |i: usize, default: f32| {
-        args.get(i)
-            .and_then(|v| v.parse::<f32>().ok())
-            .unwrap_or(default)
-    };
-    let (none_crisis, none_risk) = (rate(0, 0.025), rate(1, 0.07));
     let classifier = load_classifier();
     let examples = dataset::load_dir(&data_dir()).unwrap();
-    let mut crisis = Vec::new();
-    let mut risk = Vec::new();
+    let (mut all, mut english) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
     for ex in examples
         .iter()
         .filter(|e| e.level == Level::None && dataset::is_calibration(&e.text))
     {
         let p = classifier.assess(&ex.text).unwrap().probabilities;
-        crisis.push(p.crisis);
-        risk.push(p.crisis + p.elevated);
+        all.0.push(p.crisis);
+        all.1.push(p.crisis + p.elevated);
+        if therabot_screen::language::detect(&ex.text) == "en" {
+            english.0.push(p.crisis);
+            english.1.push(p.crisis + p.elevated);
+        }
     }
-    let quantile = |values: &mut Vec<f32>, q: f32| {
+    let quantile = |values: &mut Vec<f32>, share: f32| {
         values.sort_by(f32::total_cmp);
-        let at = ((values.len() as f32 - 1.0) * q).round() as usize;
-        values.get(at).copied().unwrap_or(1.0)
+        let at = ((values.len() as f32 - 1.0) * (1.0 - share)).round() as usize;
+        f64::from(values.get(at).copied().unwrap_or(1.0))
     };
-    println!(
-        "{} ordinary calibration messages: crisis threshold {:.6}, risk threshold {:.6}",
-        crisis.len(),
-        quantile(&mut crisis, 1.0 - none_crisis),
-        quantile(&mut risk, 1.0 - none_risk)
+    let en = (
+        quantile(&mut english.0, ENGLISH_RATES.0),
+        quantile(&mut english.1, ENGLISH_RATES.1),
     );
+    let others = (
+        quantile(&mut all.0, WHOLE_SLICE_RATES.0),
+        quantile(&mut all.1, WHOLE_SLICE_RATES.1),
+    );
+    println!(
+        "English ({} ordinary messages): crisis {:.6}, risk {:.6}; others (whole slice, {}): crisis {:.6}, risk {:.6}",
+        english.0.len(),
+        en.0,
+        en.1,
+        all.0.len(),
+        others.0,
+        others.1
+    );
+    if args.iter().any(|a| a == "--write") {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("model/head.json");
+        let mut head: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let round = |v: f64| (v * 1e6).round() / 1e6;
+        head["thresholds"] = serde_json::json!({"crisis": round(en.0), "risk": round(en.1)});
+        head["thresholds_not_english"] =
+            serde_json::json!({"crisis": round(others.0), "risk": round(others.1)});
+        std::fs::write(&path, format!("{}\n", serde_json::to_string(&head).unwrap())).unwrap();
+        println!("wrote the thresholds into {}", path.display());
+    }
 }
 
 fn rss_kib() -> u64 {
@@ -345,7 +371,7 @@ fn main() {
         Some("calibrate") => calibrate(&args[1..]),
         _ => {
             eprintln!(
-                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench | calibrate [NONE_CRISIS NONE_RISK]"
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench | calibrate [--write]"
             );
             std::process::exit(2);
         }

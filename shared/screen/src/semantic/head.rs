@@ -65,6 +65,10 @@ pub struct Head {
     adapters: Vec<Adapter>,
     layers: Vec<DenseLayer>,
     thresholds: Thresholds,
+    /// Thresholds for messages in Spanish, French, Portuguese or German
+    /// ([`crate::language::detect`]), when the head has them; else `thresholds` for all.
+    #[serde(default)]
+    thresholds_not_english: Option<Thresholds>,
     #[serde(default)]
     check: Vec<Check>,
 }
@@ -156,11 +160,21 @@ impl Head {
         }
     }
 
-    /// The level these probabilities mean.
+    /// The level these probabilities mean for an English message.
     pub fn level(&self, p: Probabilities) -> Level {
-        if p.crisis >= self.thresholds.crisis {
+        self.level_in(p, "en")
+    }
+
+    /// The level these probabilities mean for a message in `language` (`en`, `es`, `fr`,
+    /// `pt`, `de`).
+    pub fn level_in(&self, p: Probabilities, language: &str) -> Level {
+        let t = match &self.thresholds_not_english {
+            Some(other) if language != "en" => other,
+            _ => &self.thresholds,
+        };
+        if p.crisis >= t.crisis {
             Level::Crisis
-        } else if p.crisis + p.elevated >= self.thresholds.risk {
+        } else if p.crisis + p.elevated >= t.risk {
             Level::Elevated
         } else {
             Level::None
@@ -186,6 +200,24 @@ mod tests {
         assert_eq!(h.level(h.probabilities(&[0.0, 5.0])), Level::Crisis);
         assert_eq!(h.level(h.probabilities(&[5.0, 0.0])), Level::Elevated);
         assert_eq!(h.level(h.probabilities(&[-5.0, -5.0])), Level::None);
+    }
+
+    #[test]
+    fn messages_not_in_english_use_their_own_thresholds_when_the_head_has_them() {
+        let json = r#"{"version":"t","encoder":{"name":"e","sha256":"x"},
+            "classes":["none","elevated","crisis"],
+            "layers":[{"weight":[[0,0],[1,0],[0,1]],"bias":[0,0,0]}],
+            "thresholds":{"crisis":0.5,"risk":0.5},
+            "thresholds_not_english":{"crisis":0.99,"risk":0.99}}"#;
+        let h = Head::from_json(json, 2).unwrap();
+        let p = h.probabilities(&[0.0, 3.0]);
+        assert_eq!(h.level_in(p, "en"), Level::Crisis);
+        assert_eq!(h.level_in(p, "es"), Level::None);
+        assert_eq!(
+            head().level_in(p, "es"),
+            Level::Crisis,
+            "one set when that is all"
+        );
     }
 
     #[test]

@@ -108,9 +108,10 @@ impl Classifier {
     pub fn assess(&self, text: &str) -> Result<Assessment, String> {
         let mut best: Option<(Level, Probabilities)> = None;
         let embeddings = self.embed(text)?;
+        let language = crate::language::detect(text);
         for embedding in &embeddings {
             let p = self.head.probabilities(embedding);
-            let level = self.head.level(p);
+            let level = self.head.level_in(p, language);
             let riskier = best
                 .is_none_or(|(l, b)| (level, p.crisis + p.elevated) > (l, b.crisis + b.elevated));
             if riskier {
