@@ -297,7 +297,11 @@ fn calibrate(args: &[String]) {
         head["thresholds"] = serde_json::json!({"crisis": round(en.0), "risk": round(en.1)});
         head["thresholds_not_english"] =
             serde_json::json!({"crisis": round(others.0), "risk": round(others.1)});
-        std::fs::write(&path, format!("{}\n", serde_json::to_string(&head).unwrap())).unwrap();
+        std::fs::write(
+            &path,
+            format!("{}\n", serde_json::to_string(&head).unwrap()),
+        )
+        .unwrap();
         println!("wrote the thresholds into {}", path.display());
     }
 }
