@@ -29,8 +29,9 @@ use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
     Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
 };
-use therabot_shared::store::chat::{Quota, Reply, RequestToken, TurnError, UserTurn};
+use therabot_shared::store::chat::{Quota, Reply, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
+use therabot_shared::store::transact::{RequestToken, Transaction};
 
 use crate::api::{MessageView, SafetyView, SendMessage, Turn};
 use crate::texts::{self, Lang};
@@ -456,22 +457,23 @@ async fn record_risk_alone(state: &ChatState, user: &UserId, after: &AfterScreen
     };
     let store = state.app().store();
     let now = state.app().now();
-    let mut items = match store.escalation_writes(user, level, now, SCREEN_VERSION, after.withheld)
-    {
+    let risk = match store.escalation_writes(user, level, now, SCREEN_VERSION, after.withheld) {
         Ok(items) => items,
         Err(error) => {
             tracing::error!(error = %error, "the raised risk could not be written");
             return;
         }
     };
-    items.extend(
+    let mut transaction = Transaction::new();
+    transaction.extend("risk", risk).extend(
+        "verdict",
         after
             .verdict
             .and_then(|m| store.verdict_update(user, m).ok()),
     );
     let token = RequestToken::new();
     for attempt in 0..3u32 {
-        match store.transact_items_as(items.clone(), &token).await {
+        match store.transact_as(transaction.clone(), &token).await {
             Ok(()) => return,
             Err(_) if attempt < 2 => {
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;

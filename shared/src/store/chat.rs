@@ -2,16 +2,15 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, TransactWriteItem, WriteRequest};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
-use super::idempotency::IdempotentWrite;
+use super::idempotency::{IDEMPOTENCY, IdempotentWrite};
 use super::keys::{self, entity};
 use super::page::{Cursor, Page, PartitionQuery};
+use super::transact::{RequestToken, TransactFailure, Transaction, put, update};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, Role, fold_for_search,
@@ -140,37 +139,9 @@ impl MessageItem {
     }
 }
 
-fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .set_condition_expression(condition.map(str::to_owned))
-        .build()
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(TransactWriteItem::builder().put(put).build())
-}
-
 /// A conversation that exists and is not being deleted: every write to it checks this, so
 /// once a delete has begun nothing more can be added to what it is deleting.
 const OPEN_CONVERSATION: &str = "attribute_exists(PK) AND attribute_not_exists(deleting)";
-
-pub(super) fn update(
-    table: &str,
-    key: Item,
-    expression: String,
-    condition: Option<&str>,
-    values: HashMap<String, AttributeValue>,
-) -> Result<TransactWriteItem, StoreError> {
-    let update = Update::builder()
-        .table_name(table)
-        .set_key(Some(key))
-        .update_expression(expression)
-        .set_condition_expression(condition.map(str::to_owned))
-        .set_expression_attribute_values(Some(values))
-        .build()
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(TransactWriteItem::builder().update(update).build())
-}
 
 /// A user's recent risk, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,19 +250,28 @@ impl Store {
         idempotency: Option<&IdempotentWrite>,
     ) -> Result<(), StoreError> {
         let table = self.table();
-        let mut items = vec![put(
-            table,
-            to_item(ConversationItem::new(user, conversation))?,
-            Some("attribute_not_exists(PK)"),
-        )?];
+        let mut transaction = Transaction::new();
+        transaction.push(
+            "conversation",
+            put(
+                table,
+                to_item(ConversationItem::new(user, conversation))?,
+                Some("attribute_not_exists(PK)"),
+            )?,
+        );
         for message in opening {
-            items.push(put(table, to_item(MessageItem::new(user, message))?, None)?);
+            transaction.push(
+                "message",
+                put(table, to_item(MessageItem::new(user, message))?, None)?,
+            );
         }
-        let idempotency_index = items.len();
         if let Some(write) = idempotency {
-            items.push(TransactWriteItem::builder().put(write.put(table)?).build());
+            transaction.push(
+                IDEMPOTENCY,
+                TransactWriteItem::builder().put(write.put(table)?).build(),
+            );
         }
-        self.transact(items, idempotency_index).await
+        self.transact_creating(transaction).await
     }
 
     /// Reads a conversation (one round trip).
@@ -398,49 +378,39 @@ impl Store {
     /// pending referral (only the user's own items: two users' transactions never meet).
     /// One transaction, one round trip.
     pub async fn record_user_turn(&self, turn: &UserTurn<'_>) -> Result<(), TurnError> {
-        const CONVERSATION: usize = 1;
-        let (items, quota_index, idempotency_index) = self.user_turn_items(turn)?;
-        let failure = match self.transact_items(items).await {
+        let cancellation = match self.transact(self.user_turn_items(turn)?).await {
             Ok(()) => return Ok(()),
-            Err(TransactFailure::Store(error)) => return Err(TurnError::Store(error)),
-            Err(TransactFailure::Cancelled(codes)) => codes,
+            Err(TransactFailure::Cancelled(cancellation)) => cancellation,
+            Err(failure) => return Err(TurnError::Store(failure.into())),
         };
-        let failed = |i: Option<usize>| {
-            i.and_then(|i| failure.get(i))
-                .is_some_and(|code| code == "ConditionalCheckFailed")
-        };
-        Err(if failed(Some(CONVERSATION)) {
+        Err(if cancellation.failed("conversation") {
             TurnError::ConversationGone
-        } else if failed(idempotency_index) {
+        } else if cancellation.failed(IDEMPOTENCY) {
             TurnError::KeyTaken
-        } else if failed(quota_index) {
+        } else if cancellation.failed("quota") {
             TurnError::QuotaExceeded
-        } else if failure.iter().any(|c| c == "TransactionConflict") {
-            TurnError::Store(StoreError::Throttled("TransactionConflict".into()))
         } else {
-            TurnError::Store(StoreError::Backend(format!(
-                "turn cancelled: {}",
-                failure.join(",")
-            )))
+            TurnError::Store(TransactFailure::Cancelled(cancellation).into())
         })
     }
 
-    /// The items of the first write, with the positions of the quota and idempotency items.
-    #[allow(clippy::type_complexity)]
-    fn user_turn_items(
-        &self,
-        turn: &UserTurn<'_>,
-    ) -> Result<(Vec<TransactWriteItem>, Option<usize>, Option<usize>), StoreError> {
+    /// The items of the first write, named.
+    fn user_turn_items(&self, turn: &UserTurn<'_>) -> Result<Transaction, StoreError> {
         let table = self.table();
         let message = turn.message;
         let at = message.created_at;
         let pk = keys::user_pk(turn.user);
-        let mut items = vec![
+        let mut transaction = Transaction::new();
+        transaction.push(
+            "message",
             put(
                 table,
                 to_item(MessageItem::new(turn.user, message))?,
                 Some("attribute_not_exists(PK)"),
             )?,
+        );
+        transaction.push(
+            "conversation",
             update(
                 table,
                 keys::primary_key(pk.clone(), keys::conversation_sk(message.conversation_id)),
@@ -455,13 +425,13 @@ impl Store {
                     (":one".into(), n(1)),
                 ]),
             )?,
-        ];
-        let mut quota_index = None;
+        );
         if let Some(quota) = turn.quota {
-            quota_index = Some(items.len());
             let field = if quota.risky { "risky_used" } else { "used" };
             let limit = quota.limit;
-            items.push(update(
+            transaction.push(
+                "quota",
+                update(
                 table,
                 keys::primary_key(pk.clone(), keys::quota_sk(at)),
                 format!(
@@ -475,24 +445,23 @@ impl Store {
                     (":entity".into(), s(entity::QUOTA)),
                     (":limit".into(), n(limit)),
                 ]),
-            )?);
+                )?,
+            );
         }
-        let mut idempotency_index = None;
         if let Some(write) = turn.idempotency {
-            idempotency_index = Some(items.len());
-            items.push(TransactWriteItem::builder().put(write.put(table)?).build());
+            transaction.push(
+                IDEMPOTENCY,
+                TransactWriteItem::builder().put(write.put(table)?).build(),
+            );
         }
         let level = message.safety_level.unwrap_or(Level::None);
         if level >= Level::Elevated {
-            items.extend(self.risk_writes(
-                &pk,
-                level,
-                at,
-                message.screen_version.as_deref(),
-                false,
-            )?);
+            transaction.extend(
+                "risk",
+                self.risk_writes(&pk, level, at, message.screen_version.as_deref(), false)?,
+            );
         }
-        Ok((items, quota_index, idempotency_index))
+        Ok(transaction)
     }
 
     /// The risk state and counter updates for a message screened at `level`.
@@ -583,13 +552,12 @@ impl Store {
         let Some(last) = reply.messages.last() else {
             return Ok(());
         };
-        let mut items = Vec::new();
+        let mut transaction = Transaction::new();
         for message in reply.messages {
-            items.push(put(
-                table,
-                to_item(MessageItem::new(reply.user, message))?,
-                None,
-            )?);
+            transaction.push(
+                "reply",
+                put(table, to_item(MessageItem::new(reply.user, message))?, None)?,
+            );
         }
         let mut expression = "SET last_message_at = :at, GSI1SK = :act".to_owned();
         let mut values = HashMap::from([
@@ -605,29 +573,26 @@ impl Store {
         }
         expression.push_str(" ADD message_count :n");
         values.insert(":at".into(), s(last.created_at.to_string()));
-        items.push(update(
-            table,
-            keys::primary_key(pk, keys::conversation_sk(reply.conversation)),
-            expression,
-            Some(OPEN_CONVERSATION),
-            values,
-        )?);
+        transaction.push(
+            "conversation",
+            update(
+                table,
+                keys::primary_key(pk, keys::conversation_sk(reply.conversation)),
+                expression,
+                Some(OPEN_CONVERSATION),
+                values,
+            )?,
+        );
         if let Some(write) = reply.idempotency {
-            items.push(
+            transaction.push(
+                IDEMPOTENCY,
                 TransactWriteItem::builder()
                     .put(write.overwrite(table)?)
                     .build(),
             );
         }
-        items.extend(extra);
-        self.transact_items_as(items, reply.token)
-            .await
-            .map_err(|failure| match failure {
-                TransactFailure::Cancelled(codes) => {
-                    StoreError::Backend(format!("reply cancelled: {}", codes.join(",")))
-                }
-                TransactFailure::Store(error) => error,
-            })
+        transaction.extend("after-screen", extra);
+        Ok(self.transact_as(transaction, reply.token).await?)
     }
 
     /// Marks the conversation as being deleted (one round trip); `false` if it does not
@@ -737,89 +702,6 @@ impl Store {
     }
 }
 
-/// A transaction's idempotency token (DynamoDB remembers it for ten minutes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestToken(String);
-
-impl RequestToken {
-    /// A fresh random token.
-    pub fn new() -> Self {
-        let mut bytes = [0u8; 16];
-        // On a failed draw the clock still makes the token unique enough to this caller.
-        if aws_lc_rs::rand::fill(&mut bytes).is_err() {
-            bytes = Timestamp::now().as_nanosecond().to_le_bytes();
-        }
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
-    }
-
-    /// The token as sent.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Default for RequestToken {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// A transaction failed: cancelled with one reason code per item, or the call failed.
-#[derive(Debug)]
-pub enum TransactFailure {
-    /// Cancelled; the codes are in item order (`None` where the item was fine).
-    Cancelled(Vec<String>),
-    /// Any other failure.
-    Store(StoreError),
-}
-
-impl Store {
-    /// Runs a transaction, keeping the per-item cancellation reasons.
-    pub async fn transact_items(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), TransactFailure> {
-        self.transact_items_as(items, &RequestToken::new()).await
-    }
-
-    /// Runs a transaction under `token`. The SDK's retries of an attempt that timed out
-    /// resend the same token, so a transaction whose first attempt landed succeeds again
-    /// instead of failing its own conditions; a caller retrying by itself must send the
-    /// same items with the same token.
-    pub async fn transact_items_as(
-        &self,
-        items: Vec<TransactWriteItem>,
-        token: &RequestToken,
-    ) -> Result<(), TransactFailure> {
-        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-        match self
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .client_request_token(token.as_str())
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                    error.as_service_error()
-                {
-                    Err(TransactFailure::Cancelled(
-                        cancelled
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code().unwrap_or("None").to_owned())
-                            .collect(),
-                    ))
-                } else {
-                    Err(TransactFailure::Store(StoreError::from_sdk(error)))
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::types::AttributeValue;
@@ -865,12 +747,12 @@ mod tests {
             quota: None,
             idempotency: None,
         };
-        let (first, _, _) = store.user_turn_items(&turn).unwrap();
+        let first = store.user_turn_items(&turn).unwrap();
         let escalation = store
             .escalation_writes(&user, Level::Crisis, now, "v", true)
             .unwrap();
         let own = keys::user_pk(&user);
-        for item in first.iter().chain(&escalation) {
+        for item in first.items().iter().chain(&escalation) {
             assert_eq!(
                 partition(item),
                 own,

@@ -13,8 +13,12 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::keys::{self, entity};
+use super::transact::{TransactFailure, Transaction};
 use super::{Item, Store, StoreError, n};
 use crate::domain::UserId;
+
+/// The label of an idempotency record in a transaction.
+pub const IDEMPOTENCY: &str = "idempotency";
 
 /// How long a key is remembered.
 pub const RETENTION: SignedDuration = SignedDuration::from_hours(24);
@@ -196,14 +200,14 @@ impl Store {
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let record = idempotent.put(self.table())?;
-        self.transact(
-            vec![
-                TransactWriteItem::builder().put(entity).build(),
+        let mut transaction = Transaction::new();
+        transaction
+            .push("entity", TransactWriteItem::builder().put(entity).build())
+            .push(
+                IDEMPOTENCY,
                 TransactWriteItem::builder().put(record).build(),
-            ],
-            1,
-        )
-        .await
+            );
+        self.transact_creating(transaction).await
     }
 
     /// A new item's put failed its `attribute_not_exists` condition. Its id is fresh, so
@@ -232,33 +236,15 @@ impl Store {
         }
     }
 
-    /// Runs a transaction. If it is cancelled because the condition of item
-    /// `idempotency_index` failed, answers [`StoreError::ConditionFailed`].
-    pub async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        idempotency_index: usize,
-    ) -> Result<(), StoreError> {
-        match self.transact_items(items).await {
+    /// Runs a transaction that creates something under an idempotency record (labelled
+    /// [`IDEMPOTENCY`]): [`StoreError::ConditionFailed`] when that record's key is taken.
+    pub async fn transact_creating(&self, transaction: Transaction) -> Result<(), StoreError> {
+        match self.transact(transaction).await {
             Ok(()) => Ok(()),
-            Err(super::chat::TransactFailure::Cancelled(codes)) => {
-                if codes.get(idempotency_index).map(String::as_str)
-                    == Some("ConditionalCheckFailed")
-                {
-                    Err(StoreError::ConditionFailed)
-                } else if codes
-                    .iter()
-                    .any(|c| c == "TransactionConflict" || c == "ThrottlingError")
-                {
-                    Err(StoreError::Throttled(codes.join(",")))
-                } else {
-                    Err(StoreError::Backend(format!(
-                        "transaction cancelled: {}",
-                        codes.join(",")
-                    )))
-                }
+            Err(TransactFailure::Cancelled(c)) if c.failed(IDEMPOTENCY) => {
+                Err(StoreError::ConditionFailed)
             }
-            Err(super::chat::TransactFailure::Store(error)) => Err(error),
+            Err(failure) => Err(failure.into()),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod moods;
 pub mod page;
 pub mod referrals;
 pub mod round_trips;
+pub mod transact;
 
 use std::collections::HashMap;
 

@@ -15,9 +15,9 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::chat::{TransactFailure, update};
 use super::keys::{self, entity};
 use super::page::PartitionQuery;
+use super::transact::{TransactFailure, Transaction, update};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::UserId;
 use crate::safety::Level;
@@ -185,7 +185,7 @@ impl Store {
             if pending.counts().is_empty() {
                 return Ok(());
             }
-            match self.transact_items(self.move_items(&pending)?).await {
+            match self.transact(self.move_items(&pending)?).await {
                 Ok(()) => return Ok(()),
                 Err(TransactFailure::Store(error)) => return Err(error),
                 Err(TransactFailure::Cancelled(_)) => {}
@@ -203,7 +203,7 @@ impl Store {
         ))
     }
 
-    fn move_items(&self, pending: &Pending) -> Result<Vec<TransactWriteItem>, StoreError> {
+    fn move_items(&self, pending: &Pending) -> Result<Transaction, StoreError> {
         let fields = pending.counts().fields();
         let mut values: HashMap<String, _> = fields
             .iter()
@@ -252,10 +252,12 @@ impl Store {
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(vec![
-            shard,
+        let mut transaction = Transaction::new();
+        transaction.push("shard", shard).push(
+            "pending",
             TransactWriteItem::builder().delete(delete).build(),
-        ])
+        );
+        Ok(transaction)
     }
 }
 
