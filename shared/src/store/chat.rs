@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::idempotency::{IDEMPOTENCY, IdempotentWrite};
-use super::keys::{self, entity};
+use super::keys::{self, Key, entity};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::transact::{RequestToken, TransactFailure, Transaction, put, update};
 use super::{Item, Store, StoreError, n, s};
@@ -281,7 +281,7 @@ impl Store {
         id: EntryId,
     ) -> Result<Option<Conversation>, StoreError> {
         Ok(self
-            .get_as::<ConversationItem>(keys::user_pk(user), keys::conversation_sk(id))
+            .get_as::<ConversationItem>(Key::conversation(user, id))
             .await?
             .map(ConversationItem::into_domain))
     }
@@ -399,7 +399,6 @@ impl Store {
         let table = self.table();
         let message = turn.message;
         let at = message.created_at;
-        let pk = keys::user_pk(turn.user);
         let mut transaction = Transaction::new();
         transaction.push(
             "message",
@@ -413,7 +412,7 @@ impl Store {
             "conversation",
             update(
                 table,
-                keys::primary_key(pk.clone(), keys::conversation_sk(message.conversation_id)),
+                Key::conversation(turn.user, message.conversation_id).item(),
                 "SET last_message_at = :at, GSI1SK = :act ADD message_count :one".into(),
                 Some(OPEN_CONVERSATION),
                 HashMap::from([
@@ -433,7 +432,7 @@ impl Store {
                 "quota",
                 update(
                 table,
-                keys::primary_key(pk.clone(), keys::quota_sk(at)),
+                Key::quota(turn.user, at).item(),
                 format!(
                     "SET {field} = if_not_exists({field}, :zero) + :one, expires_at = :exp, entity = :entity"
                 ),
@@ -458,7 +457,13 @@ impl Store {
         if level >= Level::Elevated {
             transaction.extend(
                 "risk",
-                self.risk_writes(&pk, level, at, message.screen_version.as_deref(), false)?,
+                self.risk_writes(
+                    turn.user,
+                    level,
+                    at,
+                    message.screen_version.as_deref(),
+                    false,
+                )?,
             );
         }
         Ok(transaction)
@@ -467,7 +472,7 @@ impl Store {
     /// The risk state and counter updates for a message screened at `level`.
     fn risk_writes(
         &self,
-        pk: &str,
+        user: &UserId,
         level: Level,
         at: Timestamp,
         screen_version: Option<&str>,
@@ -481,7 +486,7 @@ impl Store {
         Ok(vec![
             update(
                 table,
-                keys::primary_key(pk.to_owned(), keys::SAFETY_SK.to_owned()),
+                Key::safety(user).item(),
                 format!("SET {field} = :at, screen_version = :v, entity = :entity"),
                 None,
                 HashMap::from([
@@ -490,7 +495,7 @@ impl Store {
                     (":entity".into(), s(entity::SAFETY)),
                 ]),
             )?,
-            super::referrals::pending_referral_write(table, pk, level, at, withheld)?,
+            super::referrals::pending_referral_write(table, user, level, at, withheld)?,
         ])
     }
 
@@ -506,13 +511,7 @@ impl Store {
         screen_version: &str,
         withheld: bool,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        self.risk_writes(
-            &keys::user_pk(user),
-            level,
-            at,
-            Some(screen_version),
-            withheld,
-        )
+        self.risk_writes(user, level, at, Some(screen_version), withheld)
     }
 
     /// Rewrites the user message's verdict once the judge has spoken, in the reply's
@@ -527,10 +526,7 @@ impl Store {
         let level = message.safety_level.unwrap_or(Level::None);
         update(
             self.table(),
-            keys::primary_key(
-                keys::user_pk(user),
-                keys::message_sk(message.conversation_id, message.id),
-            ),
+            Key::message(user, message.conversation_id, message.id).item(),
             "SET safety_level = :level, screen = :screen".into(),
             Some("attribute_exists(PK)"),
             HashMap::from([
@@ -548,7 +544,6 @@ impl Store {
         extra: Vec<TransactWriteItem>,
     ) -> Result<(), StoreError> {
         let table = self.table();
-        let pk = keys::user_pk(reply.user);
         let Some(last) = reply.messages.last() else {
             return Ok(());
         };
@@ -577,7 +572,7 @@ impl Store {
             "conversation",
             update(
                 table,
-                keys::primary_key(pk, keys::conversation_sk(reply.conversation)),
+                Key::conversation(reply.user, reply.conversation).item(),
                 expression,
                 Some(OPEN_CONVERSATION),
                 values,
@@ -606,10 +601,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::conversation_sk(id),
-            )))
+            .set_key(Some(Key::conversation(user, id).item()))
             .update_expression("SET deleting = :yes")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
@@ -696,7 +688,7 @@ impl Store {
     /// The user's risk state (one round trip).
     pub async fn safety_state(&self, user: &UserId) -> Result<SafetyState, StoreError> {
         Ok(self
-            .get_as::<SafetyState>(keys::user_pk(user), keys::SAFETY_SK.to_owned())
+            .get_as::<SafetyState>(Key::safety(user))
             .await?
             .unwrap_or_default())
     }

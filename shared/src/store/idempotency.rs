@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
-use super::keys::{self, entity};
+use super::keys::{self, Key, entity};
 use super::transact::{TransactFailure, Transaction};
 use super::{Item, Store, StoreError, n};
 use crate::domain::UserId;
@@ -269,10 +269,7 @@ impl Store {
         self.client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::idempotency_sk(key),
-            )))
+            .set_key(Some(Key::idempotency(user, key).item()))
             .condition_expression("#state = :in_flight")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":in_flight", super::s("in_flight"))
@@ -293,7 +290,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let Some(record) = self
-            .get_as::<RecordItem>(keys::user_pk(user), keys::idempotency_sk(key))
+            .get_as::<RecordItem>(Key::idempotency(user, key))
             .await?
         else {
             return Ok(None);
@@ -325,10 +322,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::idempotency_sk(key),
-            )))
+            .set_key(Some(Key::idempotency(user, key).item()))
             .update_expression("SET lease_until_ms = :lease")
             .condition_expression("#state = :in_flight AND lease_until_ms < :now")
             .expression_attribute_names("#state", "state")

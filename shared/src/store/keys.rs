@@ -186,6 +186,77 @@ pub fn primary_key(pk: String, sk: String) -> Item {
     Item::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 
+/// An item's primary key, built once per kind of item from typed parts, so no call site
+/// assembles key strings (or swaps a user's and an entity's id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The partition key.
+    pub pk: String,
+    /// The sort key.
+    pub sk: String,
+}
+
+impl Key {
+    /// A mood entry of `user`.
+    pub fn mood(user: &UserId, id: EntryId) -> Self {
+        Self::in_user(user, mood_sk(id))
+    }
+
+    /// A conversation of `user` (its metadata item).
+    pub fn conversation(user: &UserId, id: EntryId) -> Self {
+        Self::in_user(user, conversation_sk(id))
+    }
+
+    /// A message of a conversation of `user`.
+    pub fn message(user: &UserId, conversation: EntryId, id: EntryId) -> Self {
+        Self::in_user(user, message_sk(conversation, id))
+    }
+
+    /// The risk state of `user`.
+    pub fn safety(user: &UserId) -> Self {
+        Self::in_user(user, SAFETY_SK.to_owned())
+    }
+
+    /// The message quota of `user` for the hour holding `at`.
+    pub fn quota(user: &UserId, at: Timestamp) -> Self {
+        Self::in_user(user, quota_sk(at))
+    }
+
+    /// The idempotency record of `user`'s `key`.
+    pub fn idempotency(user: &UserId, key: &str) -> Self {
+        Self::in_user(user, idempotency_sk(key))
+    }
+
+    /// The referrals of `day` not yet counted, in the partition `user_pk` (as read back from
+    /// the index, which gives partitions, not users).
+    pub fn pending_referral(user_pk: &str, day: &str) -> Self {
+        Self {
+            pk: user_pk.to_owned(),
+            sk: pending_referral_sk(day),
+        }
+    }
+
+    /// One shard of the anonymous referral counter of `day`.
+    pub fn referral_shard(day: &str, shard: u8) -> Self {
+        Self {
+            pk: REFERRALS_PK.to_owned(),
+            sk: referral_shard_sk(day, shard),
+        }
+    }
+
+    fn in_user(user: &UserId, sk: String) -> Self {
+        Self {
+            pk: user_pk(user),
+            sk,
+        }
+    }
+
+    /// The key as DynamoDB wants it for Get/Update/Delete.
+    pub fn item(&self) -> Item {
+        primary_key(self.pk.clone(), self.sk.clone())
+    }
+}
+
 /// Reads the sort key of an item, if it has one.
 pub fn sort_key_of(item: &Item) -> Option<&str> {
     match item.get(SK) {

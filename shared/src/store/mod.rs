@@ -62,17 +62,16 @@ impl Store {
         &self.table
     }
 
-    /// Reads the item at `pk`/`sk` (strongly consistent, one round trip) as a `T`.
+    /// Reads the item at `key` (strongly consistent, one round trip) as a `T`.
     pub async fn get_as<T: serde::de::DeserializeOwned>(
         &self,
-        pk: String,
-        sk: String,
+        key: keys::Key,
     ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(keys::primary_key(pk, sk)))
+            .set_key(Some(key.item()))
             .consistent_read(true)
             .send()
             .await

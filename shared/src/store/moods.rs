@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::idempotency::IdempotentWrite;
-use super::keys::{self, entity};
+use super::keys::{self, Key, entity};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::mood::{MoodChanges, MoodEntry, MoodScore, Note};
@@ -127,7 +127,7 @@ impl Store {
         user: &UserId,
         id: EntryId,
     ) -> Result<Option<MoodEntry>, StoreError> {
-        self.get_as::<MoodItem>(keys::user_pk(user), keys::mood_sk(id))
+        self.get_as::<MoodItem>(Key::mood(user, id))
             .await?
             .map(MoodItem::into_entry)
             .transpose()
@@ -252,10 +252,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::mood_sk(id),
-            )))
+            .set_key(Some(Key::mood(user, id).item()))
             .update_expression(expression)
             .condition_expression(condition)
             .set_expression_attribute_values(Some(values))
@@ -307,10 +304,7 @@ impl Store {
             .client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                keys::user_pk(user),
-                keys::mood_sk(id),
-            )))
+            .set_key(Some(Key::mood(user, id).item()))
             .condition_expression(match expected_version {
                 Some(_) => "attribute_exists(PK) AND version = :expected",
                 None => "attribute_exists(PK)",
@@ -337,10 +331,7 @@ impl Store {
                 .client()
                 .delete_item()
                 .table_name(self.table())
-                .set_key(Some(keys::primary_key(
-                    keys::user_pk(user),
-                    keys::idempotency_sk(key),
-                )))
+                .set_key(Some(Key::idempotency(user, key).item()))
                 .send()
                 .await;
             if forgotten.is_err() {

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::keys::{self, entity};
+use super::keys::{self, Key, entity};
 use super::page::PartitionQuery;
 use super::transact::{TransactFailure, Transaction, update};
 use super::{Item, Store, StoreError, n, s};
@@ -89,7 +89,7 @@ const ATTEMPTS: usize = 3;
 /// message's transaction. `withheld` also counts a withheld model reply.
 pub(crate) fn pending_referral_write(
     table: &str,
-    pk: &str,
+    user: &UserId,
     level: Level,
     at: Timestamp,
     withheld: bool,
@@ -107,7 +107,7 @@ pub(crate) fn pending_referral_write(
     let day = keys::utc_day(at);
     update(
         table,
-        keys::primary_key(pk.to_owned(), keys::pending_referral_sk(&day)),
+        Key::pending_referral(&keys::user_pk(user), &day).item(),
         format!("SET entity = :entity, GSI1PK = :gpk, GSI1SK = :day ADD {counter} :one{withheld}"),
         None,
         HashMap::from([
@@ -191,7 +191,7 @@ impl Store {
                 Err(TransactFailure::Cancelled(_)) => {}
             }
             let fresh = self
-                .get_as::<Pending>(pending.pk.clone(), keys::pending_referral_sk(&pending.day))
+                .get_as::<Pending>(Key::pending_referral(&pending.pk, &pending.day))
                 .await?;
             match fresh {
                 Some(fresh) => pending = fresh,
@@ -216,10 +216,7 @@ impl Store {
             .join(", ");
         let shard = update(
             self.table(),
-            keys::primary_key(
-                keys::REFERRALS_PK.to_owned(),
-                keys::referral_shard_sk(&pending.day, random_shard()),
-            ),
+            Key::referral_shard(&pending.day, random_shard()).item(),
             format!("SET entity = :entity ADD {adds}"),
             None,
             HashMap::from_iter(
@@ -244,10 +241,9 @@ impl Store {
         values.retain(|name, _| condition.contains(name.as_str()));
         let delete = Delete::builder()
             .table_name(self.table())
-            .set_key(Some(keys::primary_key(
-                pending.pk.clone(),
-                keys::pending_referral_sk(&pending.day),
-            )))
+            .set_key(Some(
+                Key::pending_referral(&pending.pk, &pending.day).item(),
+            ))
             .condition_expression(condition)
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
