@@ -13,6 +13,7 @@ use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::responses::{Authenticated, JsonBodied};
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
 use therabot_shared::safety::resources::{file, for_country};
 use therabot_shared::store::chat::MessageFilter;
@@ -91,8 +92,8 @@ fn parse_new(
     responses(
         (status = 201, description = "Created", body = CreatedConversation, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
+        JsonBodied,
         (status = 422, description = "Invalid fields, or key reused", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -177,7 +178,7 @@ pub(crate) async fn create_conversation(
     responses(
         (status = 200, description = "One page", body = ConversationPage),
         (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
     )
 )]
 pub(crate) async fn list_conversations(
@@ -211,7 +212,7 @@ pub(crate) async fn list_conversations(
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -236,7 +237,7 @@ pub(crate) async fn get_conversation(
     responses(
         (status = 204, description = "Deleted, with all its messages"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -284,7 +285,7 @@ fn text_param(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     responses(
         (status = 200, description = "One page", body = MessagePage),
         (status = 400, description = "Bad parameter, id or next_token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -378,7 +379,7 @@ pub(crate) async fn safety_resources(
     responses(
         (status = 200, description = "The risk state", body = StatusView),
         (status = 400, description = "Malformed country", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
     )
 )]
 pub(crate) async fn safety_status(

@@ -23,6 +23,7 @@ use therabot_shared::domain::{EntryId, UserId};
 use therabot_shared::http::deadline::Deadline;
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
+use therabot_shared::http::responses::{Authenticated, JsonBodied};
 use therabot_shared::http::{ApiError, JsonBody, Problem, json};
 use therabot_shared::llm::{ChatModel, PromptMessage, cap_length};
 use therabot_shared::safety::resources::{CountryResources, for_country};
@@ -63,11 +64,10 @@ struct Answer {
     responses(
         (status = 201, description = "The stored message, the reply and the safety verdict", body = Turn),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
+        JsonBodied,
         (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Same key still in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid text, or key reused", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Hourly message quota used up (see Retry-After)", body = Problem, content_type = "application/problem+json"),
     )

@@ -16,6 +16,7 @@ use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::responses::{Authenticated, JsonBodied};
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
 use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
 
@@ -51,10 +52,9 @@ fn write_error(error: MoodWriteError) -> ApiError {
         (status = 201, description = "Stored", body = Mood,
             headers(("ETag" = String), ("Location" = String))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
+        JsonBodied,
         (status = 409, description = "Same key still in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -98,7 +98,7 @@ pub(crate) async fn create_mood(
     responses(
         (status = 200, description = "One page", body = MoodPage),
         (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
     )
 )]
 pub(crate) async fn list_moods(
@@ -145,7 +145,7 @@ pub(crate) async fn list_moods(
     responses(
         (status = 200, description = "The entry", body = Mood, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
         (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -173,7 +173,8 @@ pub(crate) async fn get_mood(
     responses(
         (status = 200, description = "Updated", body = Mood, headers(("ETag" = String))),
         (status = 400, description = "Malformed id, JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
+        JsonBodied,
         (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -207,7 +208,7 @@ pub(crate) async fn update_mood(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed id or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
         (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
     )
@@ -234,7 +235,7 @@ pub(crate) async fn delete_mood(
     responses(
         (status = 200, description = "The summary", body = Summary),
         (status = 400, description = "Bad range, bucket or time zone, or more than 20,000 entries in the range", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        Authenticated,
     )
 )]
 pub(crate) async fn mood_summary(

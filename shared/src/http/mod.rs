@@ -10,6 +10,7 @@ pub mod layers;
 pub mod pagination;
 pub mod path;
 pub mod query;
+pub mod responses;
 
 pub use error::{ApiError, Problem};
 pub use json::{JsonBody, OptionalJsonBody};
