@@ -9,7 +9,9 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, header};
+use lambda_http::RequestExt;
 use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
 
 use super::ApiError;
 
@@ -34,7 +36,20 @@ async fn log_and_protect(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let mut response = next.run(request).await;
+    // Every line logged while serving the request carries these fields: ids, never text.
+    let request_id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        route = %route,
+        request_id = %request_id,
+        entity_id = tracing::field::Empty,
+    );
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let _entered = span.enter();
     let headers = response.headers_mut();
     // Health data must never be cached; a handler serving public data sets its own.
     if !headers.contains_key(header::CACHE_CONTROL) {

@@ -22,6 +22,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| bad())?;
-        raw.parse().map(IdPath).map_err(|()| bad())
+        let id: crate::domain::EntryId = raw.parse().map_err(|()| bad())?;
+        // The request's span (see `layers`) carries the id, never the user's text.
+        tracing::Span::current().record("entity_id", tracing::field::display(id));
+        Ok(IdPath(id))
     }
 }
