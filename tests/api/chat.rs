@@ -23,6 +23,22 @@ async fn app_with_clock() -> (TestApp, Arc<AtomicI64>) {
     (app, offset)
 }
 
+/// `DELETE /v1/conversations/{id}` as `user`.
+async fn delete_conversation(
+    app: &TestApp,
+    user: &crate::support::User,
+    conversation: &str,
+) -> reqwest::Response {
+    app.request(
+        user,
+        Method::DELETE,
+        &format!("/v1/conversations/{conversation}"),
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
 fn id(value: &Value) -> String {
     value["id"].as_str().unwrap().to_owned()
 }
@@ -302,15 +318,7 @@ async fn a_resent_message_with_the_same_key_is_stored_once_and_answered_once() {
             .unwrap()
             .is_some()
     );
-    let delete = app
-        .request(
-            &user,
-            Method::DELETE,
-            &format!("/v1/conversations/{conversation}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let delete = delete_conversation(&app, &user, &conversation).await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
     assert!(
         store
@@ -620,15 +628,7 @@ async fn a_conversation_being_deleted_takes_no_more_messages_and_its_delete_leav
     )
     .await;
 
-    let deleted = app
-        .request(
-            &user,
-            Method::DELETE,
-            &format!("/v1/conversations/{conversation}"),
-        )
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete_conversation(&app, &user, &conversation).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let left = store
         .client()
