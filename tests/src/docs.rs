@@ -32,7 +32,68 @@ pub fn openapi() -> OpenApi {
         ),
     );
     doc.security = Some(vec![SecurityRequirement::new("bearer", ["therabot/api"])]);
+    state_parameter_formats(&mut doc);
     doc
+}
+
+/// The formats the code enforces on parameters shared by many routes, stated once, from the
+/// constants the parsers use: path ids, `Idempotency-Key`, `If-Match`, `limit`, `country`,
+/// `role` and `bucket`.
+fn state_parameter_formats(doc: &mut OpenApi) {
+    use therabot_shared::domain::chat::COUNTRY_PATTERN;
+    use therabot_shared::domain::ids::ID_PATTERN;
+    use therabot_shared::http::etag::IF_MATCH_PATTERN;
+    use therabot_shared::http::idempotency::KEY_PATTERN;
+    use therabot_shared::http::pagination::MAX_LIMIT;
+    use utoipa::openapi::path::ParameterIn;
+
+    let format = |place: &ParameterIn, name: &str| -> Option<serde_json::Value> {
+        Some(match (place, name) {
+            (ParameterIn::Path, "id") => {
+                serde_json::json!({"type": "string", "pattern": ID_PATTERN})
+            }
+            (ParameterIn::Header, "Idempotency-Key") => {
+                serde_json::json!({"type": "string", "pattern": KEY_PATTERN})
+            }
+            (ParameterIn::Header, "If-Match") => {
+                serde_json::json!({"type": "string", "pattern": IF_MATCH_PATTERN})
+            }
+            (ParameterIn::Query, "limit") => {
+                serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})
+            }
+            (ParameterIn::Query, "country") => {
+                serde_json::json!({"type": "string", "pattern": COUNTRY_PATTERN})
+            }
+            (ParameterIn::Query, "role") => {
+                serde_json::json!({"type": "string", "enum": ["user", "assistant"]})
+            }
+            (ParameterIn::Query, "bucket") => {
+                serde_json::json!({"type": "string", "enum": ["day", "week"]})
+            }
+            _ => return None,
+        })
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let utoipa::openapi::RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if let Some(schema) = format(&parameter.parameter_in, &parameter.name)
+                    .and_then(|s| serde_json::from_value(s).ok())
+                {
+                    parameter.schema = Some(schema);
+                }
+            }
+        }
+    }
 }
 
 /// The document as committed in `docs/openapi.json`.

@@ -46,6 +46,9 @@ pub fn parse_title(field: &str, raw: &str) -> Result<Option<String>, FieldError>
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountryCode(String);
 
+/// What a country code must look like (the OpenAPI document states it).
+pub const COUNTRY_PATTERN: &str = "^[A-Za-z]{2}$";
+
 impl CountryCode {
     /// Accepts two ASCII letters, any case.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {

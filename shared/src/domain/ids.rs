@@ -68,6 +68,10 @@ fn rand_bits() -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// What an id in a path must look like (the OpenAPI document states it): 26 Crockford
+/// base32 characters, any case, the first at most 7.
+pub const ID_PATTERN: &str = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$";
+
 impl FromStr for EntryId {
     type Err = ();
 

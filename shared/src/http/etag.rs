@@ -10,6 +10,9 @@ pub fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
+/// What an `If-Match` header must look like: `*` or one strong ETag as the API sent it.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|"[0-9]{1,19}")$"#;
+
 /// What `If-Match` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precondition {

@@ -24,6 +24,9 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(String);
 
+/// What an `Idempotency-Key` must look like: 1 to 255 visible ASCII characters.
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
 impl IdempotencyKey {
     /// Reads the optional header.
     pub fn from_headers(headers: &HeaderMap) -> Result<Option<Self>, ApiError> {
