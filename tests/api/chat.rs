@@ -121,6 +121,15 @@ async fn an_empty_post_starts_a_conversation_in_the_language_the_client_prefers(
             .unwrap()
             .contains("inteligencia artificial")
     );
+    // A client that sends "no body" as the JSON document `null` gets the same.
+    let response = app
+        .request(&user, Method::POST, "/v1/conversations")
+        .header("content-type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_created(response).await["language"], "en");
 }
 
 #[tokio::test]

@@ -36,8 +36,9 @@ where
     }
 }
 
-/// A JSON body that may be left out entirely: an empty body reads as `T::default()`, so
-/// `curl -X POST` without a body works; a non-empty body must be JSON like any other.
+/// A JSON body that may be left out entirely: an empty body, or the JSON document `null`,
+/// reads as `T::default()`, so `curl -X POST` without a body works (and so does a client
+/// that serialises "no body" as `null`); any other body must be JSON like any other.
 #[derive(Debug)]
 pub struct OptionalJsonBody<T> {
     /// The typed body.
@@ -64,6 +65,12 @@ where
         }
         if !json {
             return Err(ApiError::UnsupportedMediaType);
+        }
+        if bytes.trim_ascii() == b"null" {
+            return Ok(Self {
+                value: T::default(),
+                document: serde_json::json!({}),
+            });
         }
         let JsonBody { value, document } = parse(&bytes)?;
         Ok(Self { value, document })
