@@ -41,9 +41,10 @@ const WORDS: [(&str, &[&str]); 5] = [
     (
         "de",
         &[
-            "ich", "und", "die", "der", "das", "nicht", "ist", "zu", "mit", "mein", "meine", "mir",
-            "mich", "ein", "eine", "auf", "für", "fur", "aber", "noch", "schon", "halt", "bin",
-            "hab", "habe", "nix", "kein", "auch", "wie", "nur", "mehr", "einfach",
+            // Not "die": in English it is the word the screen must never misread.
+            "ich", "und", "der", "das", "nicht", "ist", "zu", "mit", "mein", "meine", "mir", "mich",
+            "ein", "eine", "auf", "für", "fur", "aber", "noch", "schon", "halt", "bin", "hab",
+            "habe", "nix", "kein", "auch", "wie", "nur", "mehr", "einfach",
         ],
     ),
 ];
@@ -79,5 +80,10 @@ mod tests {
         assert_eq!(detect("ich kann nicht mehr, bin einfach müde"), "de");
         assert_eq!(detect(""), "en");
         assert_eq!(detect("😀 ok"), "en");
+        assert_eq!(
+            detect("gonna die lol"),
+            "en",
+            "an English crisis word is not German"
+        );
     }
 }

@@ -607,11 +607,7 @@ impl Store {
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .send()
             .await;
-        match marked.map_err(StoreError::from_sdk) {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(other) => Err(other),
-        }
+        super::condition_held(marked.map_err(StoreError::from_sdk))
     }
 
     /// Deletes a conversation, every message in it and the idempotency records that created

@@ -331,10 +331,6 @@ impl Store {
             .expression_attribute_values(":now", n(now.as_millisecond()))
             .send()
             .await;
-        match result.map_err(StoreError::from_sdk) {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(other) => Err(other),
-        }
+        super::condition_held(result.map_err(StoreError::from_sdk))
     }
 }

@@ -120,6 +120,16 @@ impl StoreError {
     }
 }
 
+/// The outcome of a conditional write: `false` when its condition did not hold (not an
+/// error for callers that ask "did I get it?"), any other failure as it was.
+pub(crate) fn condition_held<T>(result: Result<T, StoreError>) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// A string attribute value.
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())

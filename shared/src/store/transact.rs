@@ -45,11 +45,6 @@ impl Transaction {
     pub fn items(&self) -> &[TransactWriteItem] {
         &self.items
     }
-
-    /// Whether it holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 /// Why DynamoDB cancelled a transaction: a reason per labelled item.
