@@ -52,11 +52,12 @@ deploy: screen-layer ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.
 bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
 	@FUNCTIONS="$(FUNCTIONS)" tests/local/bench.sh
 
-train-screen: ## Retrain the screen's adapters and head on the train split (PyTorch from PyPI; see docs/safety-screen.md)
+train-screen: ## Retrain the screen's adapters, head and lexical model on the train split (PyTorch from PyPI; see docs/safety-screen.md)
 	@tests/local/bootstrap.sh train
 	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/train_adapter.py .models/all-MiniLM-L6-v2 \
 	  shared/screen/data shared/screen/model/head.json \
 	  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db $${THREADS:-2}
+	.venv-train/bin/python shared/screen/train/train_lexical.py shared/screen/data shared/screen/model/lexical.json
 	@$(MAKE) --no-print-directory screen-calibrate
 
 screen-calibrate: bootstrap ## Set the screen's thresholds (English, other languages) from the calibration slice into model/head.json

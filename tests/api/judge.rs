@@ -12,7 +12,11 @@ use crate::support::{TestApp, User, json_created, json_ok};
 const KEY: &str = "sk-test-judge";
 const JUDGE: &str = "clinical safety classifier";
 /// A message every offline layer scores `none`.
-const ORDINARY: &str = "I went for a walk by the river after work and made soup.";
+// A message every offline layer scores `none`, so only the judge can raise it. (Since the
+// lexical model, "I went for a walk by the river after work and made soup." scores
+// `elevated`: a false alarm of the kind docs/safety-screen.md counts.)
+const ORDINARY: &str =
+    "I cleaned the whole apartment today and then my mom called, we talked for an hour.";
 
 fn completion(text: &str) -> Value {
     json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]})
@@ -207,12 +211,16 @@ async fn a_slow_failing_garbled_or_oversized_judge_leaves_the_turn_to_the_offlin
         ),
     ];
     for (judge, why) in cases {
-        let (_server, app, user, conversation) =
-            setup(judge, reply("Soup sounds nice. How was the walk?"), 600).await;
+        let (_server, app, user, conversation) = setup(
+            judge,
+            reply("That sounds like a full day. How was the call?"),
+            600,
+        )
+        .await;
         let turn = json_created(app.send(&user, &conversation, ORDINARY).await).await;
         assert_eq!(turn["safety"]["level"], "none", "{why}");
         assert_eq!(
-            turn["reply"]["text"], "Soup sounds nice. How was the walk?",
+            turn["reply"]["text"], "That sounds like a full day. How was the call?",
             "{why}"
         );
         let judged = layer(&turn["user_message"], "judge");

@@ -6,6 +6,9 @@
 //!   with their labels and splits, as raw little-endian f32 for analysis in numpy;
 //! - `screen-tool calibrate [--write]`: the thresholds (English, and the other languages) from
 //!   the calibration slice, written into `model/head.json` with `--write`;
+//! - `screen-tool dump [FILE|DIR...]`: per message, its label, split, detected language, the
+//!   rules' level and the semantic layer's probabilities (blended; encoder's; lexical's), as
+//!   TSV for analysis;
 //! - `screen-tool bench`: latency of each layer by message length, load time and memory.
 //!
 //! The model directory is `SCREEN_MODEL_DIR` (default `.models/all-MiniLM-L6-v2`).
@@ -203,6 +206,47 @@ fn score(args: &[String]) {
     }
 }
 
+fn dump(args: &[String]) {
+    let classifier = load_classifier();
+    let examples = if args.is_empty() {
+        dataset::load_dir(&data_dir()).unwrap()
+    } else {
+        load(args)
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for ex in &examples {
+        let a = classifier.assess(&ex.text).unwrap();
+        let (p, e, l) = (a.probabilities, a.encoder, a.lexical);
+        let split = if ex.is_dev() {
+            "dev"
+        } else if dataset::is_calibration(&ex.text) {
+            "calibration"
+        } else {
+            "train"
+        };
+        let rules = therabot_screen::rules::screen_in_context(&ex.text, Level::None);
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{:.6}\t{:.6}\t{:.6}\t{:.6}\t{:.6}\t{}",
+            ex.level.as_str(),
+            ex.lang,
+            ex.style,
+            split,
+            therabot_screen::language::detect(&ex.text),
+            rules.level.as_str(),
+            1.0 - p.elevated - p.crisis,
+            p.elevated,
+            p.crisis,
+            e.elevated,
+            e.crisis,
+            l.elevated,
+            l.crisis,
+            ex.source
+        )
+        .unwrap();
+    }
+}
+
 fn embed(args: &[String]) {
     let out = PathBuf::from(args.first().map_or(".local/screen-train", String::as_str));
     std::fs::create_dir_all(&out).unwrap();
@@ -323,6 +367,10 @@ fn bench() {
     let started = Instant::now();
     let classifier = load_classifier();
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let lexical = therabot_screen::semantic::lexical::Lexical::from_json(
+        therabot_screen::semantic::LEXICAL_JSON,
+    )
+    .unwrap();
     let sentence = "I have been feeling really low lately and I keep thinking about the pills in the cabinet. ";
     let mut rows = Vec::new();
     for words in [8usize, 32, 95, 400, 700] {
@@ -346,9 +394,14 @@ fn bench() {
             let _ = therabot_screen::rules::screen(&text);
         }
         let rules = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        let t = Instant::now();
+        for _ in 0..runs {
+            let _ = lexical.probabilities(&text);
+        }
+        let lexical_ms = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
         let windows = classifier.embed(&text).map(|w| w.len()).unwrap_or(0);
         rows.push(format!(
-            "| {} chars | {} | {} | {rules:.3} ms | {semantic:.1} ms |",
+            "| {} chars | {} | {} | {rules:.3} ms | {semantic:.1} ms | {lexical_ms:.3} ms |",
             text.chars().count(),
             tokens,
             windows
@@ -359,8 +412,10 @@ fn bench() {
         before / 1024,
         rss_kib() / 1024
     );
-    println!("| message | tokens (first window) | windows | rules | semantic |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| message | tokens (first window) | windows | rules | semantic (encoder and lexical) | of which lexical |"
+    );
+    println!("|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");
     }
@@ -373,9 +428,10 @@ fn main() {
         Some("embed") => embed(&args[1..]),
         Some("bench") => bench(),
         Some("calibrate") => calibrate(&args[1..]),
+        Some("dump") => dump(&args[1..]),
         _ => {
             eprintln!(
-                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | bench | calibrate [--write]"
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | dump [FILE|DIR...] | bench | calibrate [--write]"
             );
             std::process::exit(2);
         }

