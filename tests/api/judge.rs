@@ -11,10 +11,9 @@ use crate::support::{TestApp, User, json_created, json_ok};
 
 const KEY: &str = "sk-test-judge";
 const JUDGE: &str = "clinical safety classifier";
-/// A message every offline layer scores `none`.
-// A message every offline layer scores `none`, so only the judge can raise it. (Since the
-// lexical model, "I went for a walk by the river after work and made soup." scores
-// `elevated`: a false alarm of the kind docs/safety-screen.md counts.)
+/// A message every offline layer scores `none`, so only the judge can raise it. (Since the
+/// lexical model, "I went for a walk by the river after work and made soup." scores
+/// `elevated`: a false alarm of the kind docs/safety-screen.md counts.)
 const ORDINARY: &str =
     "I cleaned the whole apartment today and then my mom called, we talked for an hour.";
 

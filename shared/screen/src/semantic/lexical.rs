@@ -111,11 +111,6 @@ impl Lexical {
         &self.check
     }
 
-    /// The share of the encoder's probabilities in the blend.
-    pub fn blend_semantic(&self) -> f32 {
-        self.blend_semantic
-    }
-
     /// The bucket counts of `text`'s character n-grams, sorted by bucket.
     fn counts(&self, text: &str) -> Vec<(usize, u32)> {
         let lower = text.to_lowercase();
@@ -187,8 +182,7 @@ impl Lexical {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LEXICAL_JSON: &str = include_str!("../../model/lexical.json");
+    use crate::semantic::LEXICAL_JSON;
 
     #[test]
     fn the_rust_model_reproduces_the_training_runs_probabilities() {
