@@ -33,18 +33,18 @@ pub fn openapi() -> OpenApi {
     );
     doc.security = Some(vec![SecurityRequirement::new("bearer", ["therabot/api"])]);
     state_parameter_formats(&mut doc);
-    doc
+    state_body_formats(doc)
 }
 
 /// The formats the code enforces on parameters shared by many routes, stated once, from the
 /// constants the parsers use: path ids, `Idempotency-Key`, `If-Match`, `limit`, `country`,
 /// `role` and `bucket`.
 fn state_parameter_formats(doc: &mut OpenApi) {
-    use therabot_shared::domain::chat::COUNTRY_PATTERN;
+    use therabot_shared::domain::chat::{COUNTRY_PATTERN, SEARCH_MAX_CHARS};
     use therabot_shared::domain::ids::ID_PATTERN;
     use therabot_shared::http::etag::IF_MATCH_PATTERN;
     use therabot_shared::http::idempotency::KEY_PATTERN;
-    use therabot_shared::http::pagination::MAX_LIMIT;
+    use therabot_shared::http::pagination::{MAX_LIMIT, TOKEN_MAX_LEN, TOKEN_PATTERN};
     use utoipa::openapi::path::ParameterIn;
 
     let format = |place: &ParameterIn, name: &str| -> Option<serde_json::Value> {
@@ -70,6 +70,23 @@ fn state_parameter_formats(doc: &mut OpenApi) {
             (ParameterIn::Query, "bucket") => {
                 serde_json::json!({"type": "string", "enum": ["day", "week"]})
             }
+            (ParameterIn::Query, "from" | "to") => {
+                serde_json::json!({"type": "string", "format": "date-time"})
+            }
+            (ParameterIn::Query, "tag") => label_schema(),
+            (ParameterIn::Query, "q") => {
+                serde_json::json!({"type": "string", "maxLength": SEARCH_MAX_CHARS, "pattern": r"\S"})
+            }
+            (ParameterIn::Query, "next_token") => serde_json::json!({
+                "type": "string", "maxLength": TOKEN_MAX_LEN, "pattern": TOKEN_PATTERN
+            }),
+            (ParameterIn::Query, "tz") => {
+                // The bundled time-zone database, so the list is the same on every machine.
+                let mut names: Vec<String> =
+                    jiff::tz::db().available().map(|n| n.to_string()).collect();
+                names.sort();
+                serde_json::json!({"type": "string", "enum": names})
+            }
             _ => return None,
         })
     };
@@ -94,6 +111,89 @@ fn state_parameter_formats(doc: &mut OpenApi) {
             }
         }
     }
+}
+
+/// A label (a tag or an emotion), as [`therabot_shared::domain::text::Label::parse`] checks it.
+fn label_schema() -> serde_json::Value {
+    use therabot_shared::domain::text::{LABEL_MAX_CHARS, LABEL_PATTERN};
+    serde_json::json!({
+        "type": "string", "minLength": 1, "maxLength": LABEL_MAX_CHARS, "pattern": LABEL_PATTERN
+    })
+}
+
+/// The formats the code enforces on request bodies beyond what the types say (label and text
+/// rules, country codes, languages), stated from the same constants the parsers use.
+fn state_body_formats(doc: OpenApi) -> OpenApi {
+    use therabot_shared::domain::chat::COUNTRY_PATTERN;
+    use therabot_shared::domain::text::{
+        non_blank_text_pattern, single_line_pattern, text_pattern,
+    };
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let rules = [
+        (
+            "CreateMood",
+            "emotions",
+            serde_json::json!({"items": label_schema()}),
+        ),
+        (
+            "CreateMood",
+            "tags",
+            serde_json::json!({"items": label_schema()}),
+        ),
+        (
+            "CreateMood",
+            "note",
+            serde_json::json!({"pattern": text_pattern()}),
+        ),
+        (
+            "UpdateMood",
+            "emotions",
+            serde_json::json!({"items": label_schema(), "maxItems": therabot_shared::domain::text::LABELS_MAX}),
+        ),
+        (
+            "UpdateMood",
+            "tags",
+            serde_json::json!({"items": label_schema(), "maxItems": therabot_shared::domain::text::LABELS_MAX}),
+        ),
+        (
+            "UpdateMood",
+            "note",
+            serde_json::json!({"pattern": text_pattern()}),
+        ),
+        (
+            "SendMessage",
+            "text",
+            serde_json::json!({"pattern": non_blank_text_pattern()}),
+        ),
+        (
+            "CreateConversation",
+            "title",
+            serde_json::json!({"pattern": single_line_pattern()}),
+        ),
+        (
+            "CreateConversation",
+            "country",
+            serde_json::json!({"pattern": COUNTRY_PATTERN}),
+        ),
+        (
+            "CreateConversation",
+            "language",
+            serde_json::json!({"enum": ["en", "es", null]}),
+        ),
+    ];
+    for (schema, property, patch) in rules {
+        let target = &mut value["components"]["schemas"][schema]["properties"][property];
+        debug_assert!(
+            target.is_object(),
+            "{schema}.{property} is not in the document"
+        );
+        if let (Some(target), Some(patch)) = (target.as_object_mut(), patch.as_object()) {
+            target.extend(patch.clone());
+        }
+    }
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The document as committed in `docs/openapi.json`.

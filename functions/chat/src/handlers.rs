@@ -6,7 +6,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::SignedDuration;
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
-    ChatMessage, Conversation, CountryCode, MessageKind, Role, parse_title,
+    ChatMessage, Conversation, CountryCode, MessageKind, Role, SEARCH_MAX_CHARS, parse_title,
 };
 use therabot_shared::domain::{EntryId, FieldError, FieldErrors};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
@@ -273,8 +273,14 @@ fn role_param(raw: Option<&str>) -> Result<Option<Role>, ApiError> {
 fn text_param(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     match raw {
         None => Ok(None),
-        Some(q) if (1..=200).contains(&q.trim().chars().count()) => Ok(Some(q.trim().to_owned())),
-        Some(_) => Err(ApiError::bad_parameter("q", "must be 1 to 200 characters")),
+        // Counted as sent, so the rule is exactly the document's `maxLength` and `\S`.
+        Some(q) if q.chars().count() <= SEARCH_MAX_CHARS && !q.trim().is_empty() => {
+            Ok(Some(q.trim().to_owned()))
+        }
+        Some(_) => Err(ApiError::bad_parameter(
+            "q",
+            "must be 1 to 200 characters, not only spaces",
+        )),
     }
 }
 

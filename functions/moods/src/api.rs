@@ -6,7 +6,7 @@ use therabot_shared::domain::mood::{self, MoodChanges, MoodEntry, MoodScore, New
 use therabot_shared::domain::summary::{BucketStats, MoodSummary, Stats, TagStats};
 use therabot_shared::domain::text::Labels;
 use therabot_shared::domain::{FieldError, FieldErrors, parse_timestamp};
-use therabot_shared::http::json::nullable;
+use therabot_shared::http::json::{nullable, present, present_whole_number, whole_number};
 use utoipa::{IntoParams, ToSchema};
 
 /// A new mood entry.
@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct CreateMood {
     /// How you feel, from 1 (worst) to 10 (best).
+    #[serde(deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 10, example = 6)]
     pub score: i64,
     /// Named emotions, up to 10 labels of 1–32 characters.
@@ -34,24 +35,31 @@ pub struct CreateMood {
     pub recorded_at: Option<String>,
 }
 
-/// Changes to a mood entry; absent fields stay as they are.
+/// Changes to a mood entry; absent fields stay as they are, and at least one must be given.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateMood {
     /// A new score, 1 to 10.
-    #[schema(minimum = 1, maximum = 10)]
+    #[serde(default, deserialize_with = "present_whole_number")]
+    #[schema(value_type = i64, minimum = 1, maximum = 10)]
     pub score: Option<i64>,
-    /// New emotions, replacing the old ones.
+    /// New emotions, replacing the old ones (`[]` removes them all).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Vec<String>)]
     pub emotions: Option<Vec<String>>,
-    /// New tags, replacing the old ones.
+    /// New tags, replacing the old ones (`[]` removes them all).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Vec<String>)]
     pub tags: Option<Vec<String>>,
     /// A new note; `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
-    /// Cannot change: it is part of the entry's id. Delete and re-create instead.
+    /// Cannot change: it is part of the entry's id (refused with a message that says so, and
+    /// left out of the document, where no property but these may appear).
     #[serde(default)]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(ignore)]
     pub recorded_at: Option<serde_json::Value>,
 }
 

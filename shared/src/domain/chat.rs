@@ -32,13 +32,18 @@ impl MessageText {
     }
 }
 
-/// A conversation title: 1 to [`TITLE_MAX_CHARS`] characters, trimmed.
+/// The longest text a message search (`q`) may hold, in characters.
+pub const SEARCH_MAX_CHARS: usize = 200;
+
+/// A conversation title: at most [`TITLE_MAX_CHARS`] characters as sent, one line; stored
+/// trimmed, and a blank one means no title (the rule is exactly
+/// [`super::text::single_line_pattern`] with `maxLength`).
 pub fn parse_title(field: &str, raw: &str) -> Result<Option<String>, FieldError> {
-    let trimmed = raw.trim();
-    check_text(field, trimmed, TITLE_MAX_CHARS)?;
-    if trimmed.contains(['\n', '\r']) {
+    check_text(field, raw, TITLE_MAX_CHARS)?;
+    if raw.contains(['\n', '\r']) {
         return Err(FieldError::new(field, "must be a single line"));
     }
+    let trimmed = raw.trim();
     Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
 }
 

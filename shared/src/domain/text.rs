@@ -25,8 +25,10 @@ pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), Field
     Ok(())
 }
 
-/// A short label such as a tag or an emotion: trimmed, lower-cased, inner whitespace
-/// collapsed, 1–32 characters of letters (any script), digits, spaces, `-`, `_` or `'`.
+/// A short label such as a tag or an emotion: 1–32 characters as sent, of letters (any
+/// script), digits, spaces, `-`, `_` or `'`, not only spaces; stored trimmed, lower-cased,
+/// with inner spaces collapsed. Lengths count what was sent, so the rule is exactly
+/// [`LABEL_PATTERN`] with `maxLength` 32.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Label(String);
 
@@ -35,22 +37,40 @@ pub const LABEL_MAX_CHARS: usize = 32;
 /// The most labels one list may hold.
 pub const LABELS_MAX: usize = 10;
 
+/// What a label must look like, for the OpenAPI document (`\w` is a letter of any script, a
+/// digit or `_`; a test holds this pattern and [`Label::parse`] together).
+pub const LABEL_PATTERN: &str = r"^[\w' -]*[\w'-][\w' -]*$";
+
+/// Control characters other than tab, newline and carriage return, as a character-class body.
+const CONTROLS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
+
+/// Free text (a note): no control characters other than tab, newline and carriage return.
+pub fn text_pattern() -> String {
+    format!("^[^{CONTROLS}]*$")
+}
+
+/// Free text that must say something (a message): as [`text_pattern`], and not only
+/// whitespace.
+pub fn non_blank_text_pattern() -> String {
+    format!(r"^[^{CONTROLS}]*[^\s{CONTROLS}][^{CONTROLS}]*$")
+}
+
+/// One line of text (a title): no control characters but tab, no line breaks.
+pub fn single_line_pattern() -> String {
+    format!(r"^[^\n\r{CONTROLS}]*$")
+}
+
 impl Label {
-    /// Normalises and checks one label; `field` names it in the error.
+    /// Checks and normalises one label; `field` names it in the error.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let normalised = raw
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        let count = normalised.chars().count();
-        if count == 0 || count > LABEL_MAX_CHARS {
+        let count = raw.chars().count();
+        if count == 0 || count > LABEL_MAX_CHARS || raw.trim_matches(' ').is_empty() {
             return Err(FieldError::new(
                 field,
-                format!("must be 1 to {LABEL_MAX_CHARS} characters"),
+                format!("must be 1 to {LABEL_MAX_CHARS} characters, not only spaces"),
             ));
         }
-        if !normalised
+        if !raw
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '\''))
         {
@@ -59,6 +79,12 @@ impl Label {
                 "may hold only letters, digits, spaces, '-', '_' and '''",
             ));
         }
+        let normalised = raw
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         Ok(Self(normalised))
     }
 
@@ -142,6 +168,9 @@ mod tests {
         assert!(Label::parse("t", "   ").is_err());
         assert!(Label::parse("t", "<script>").is_err());
         assert!(Label::parse("t", &"a".repeat(33)).is_err());
+        // Lengths count what was sent, and a space is the only whitespace a label holds.
+        assert!(Label::parse("t", &format!("a{}b", " ".repeat(31))).is_err());
+        assert!(Label::parse("t", "a\tb").is_err());
     }
 
     #[test]
@@ -159,5 +188,65 @@ mod tests {
         assert!(check_text("note", &"é".repeat(2001), 2000).is_err());
         assert!(check_text("note", "line\nbreak\ttab", 2000).is_ok());
         assert!(check_text("note", "nul\u{0}", 2000).is_err());
+    }
+
+    /// The OpenAPI document states these rules as patterns; a client that checks them must
+    /// agree with the API on every kind of input.
+    #[test]
+    fn the_documented_patterns_say_what_the_parsers_accept() {
+        let matches =
+            |pattern: &str, text: &str| regex::Regex::new(pattern).unwrap().is_match(text);
+        for label in [
+            "work",
+            " Work  Stress ",
+            "Ánimo",
+            "día_2",
+            "rock'n'roll",
+            "x-y",
+            "数学",
+            "",
+            "   ",
+            "a\tb",
+            "<b>",
+            "#!",
+            "a.b",
+            "a\u{7}",
+        ] {
+            assert_eq!(
+                matches(LABEL_PATTERN, label),
+                Label::parse("t", label).is_ok(),
+                "{label:?}"
+            );
+        }
+        for text in [
+            "",
+            "ok",
+            "line\nbreak\ttab\r",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}",
+            "é",
+        ] {
+            assert_eq!(
+                matches(&text_pattern(), text),
+                check_text("t", text, 100).is_ok(),
+                "{text:?}"
+            );
+        }
+        for (text, non_blank, one_line) in [
+            ("hello", true, true),
+            ("  \n\t ", false, false),
+            ("", false, true),
+            ("two\nlines", true, false),
+            ("tab\there", true, true),
+            ("bell\u{7}", false, false),
+        ] {
+            assert_eq!(
+                matches(&non_blank_text_pattern(), text),
+                non_blank,
+                "{text:?}"
+            );
+            assert_eq!(matches(&single_line_pattern(), text), one_line, "{text:?}");
+        }
     }
 }

@@ -87,6 +87,62 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A field that may be left out but, when given, must not be `null` (`null` would otherwise
+/// read as "left out", which the document does not allow). Use with
+/// `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// An integer field that also reads `6.0`: JSON Schema's `integer` is any number with no
+/// fraction, and the document promises what JSON Schema means. Use with
+/// `#[serde(deserialize_with = "whole_number")]`.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    deserializer.deserialize_any(WholeNumber)
+}
+
+struct WholeNumber;
+
+impl serde::de::Visitor<'_> for WholeNumber {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an integer")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+        Ok(n)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+        i64::try_from(n).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<i64, E> {
+        // Beyond 2^53 a float no longer says which integer it meant.
+        if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+            Ok(f as i64)
+        } else {
+            Err(E::invalid_type(serde::de::Unexpected::Float(f), &self))
+        }
+    }
+}
+
+/// [`whole_number`] for a field that may be left out but not be `null`.
+pub fn present_whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    whole_number(deserializer).map(Some)
+}
+
 /// A JSON response with `status` (the body is serialised without fallible steps that a
 /// request could influence).
 pub fn respond<T: serde::Serialize>(
@@ -271,6 +327,7 @@ mod tests {
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Sample {
+        #[serde(deserialize_with = "whole_number")]
         score: i64,
         tags: Option<Vec<String>>,
     }
@@ -284,6 +341,22 @@ mod tests {
             ApiError::Validation(errors) => errors[0].clone(),
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_integer_may_be_written_with_a_zero_fraction_as_json_schema_allows() {
+        assert_eq!(
+            parse::<Sample>(br#"{"score": 6.0}"#).unwrap().value.score,
+            6
+        );
+        assert_eq!(
+            field(r#"{"score": 6.5}"#),
+            FieldError::new("score", "must be an integer")
+        );
+        assert_eq!(
+            field(r#"{"score": 1e300}"#),
+            FieldError::new("score", "must be an integer")
+        );
     }
 
     #[test]

@@ -23,6 +23,13 @@ pub const MAX_LIMIT: usize = 100;
 
 const TOKEN_VERSION: &str = "p2";
 
+/// The longest `next_token` the API reads.
+pub const TOKEN_MAX_LEN: usize = 2048;
+
+/// What a `next_token` looks like (the OpenAPI document states it; only the API's own
+/// tokens open).
+pub const TOKEN_PATTERN: &str = r"^p2\.[0-9]{1,19}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$";
+
 /// How long a `next_token` stays valid: long enough to read a list, short enough that a
 /// leaked token soon means nothing.
 pub const TOKEN_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
@@ -110,7 +117,7 @@ impl PageTokens {
                 "is not valid here: pass the token from the previous page of this same list, unchanged",
             )
         };
-        if token.len() > 2048 {
+        if token.len() > TOKEN_MAX_LEN {
             return Err(invalid());
         }
         let mut parts = token.split('.');
