@@ -126,42 +126,21 @@ fn label_schema() -> serde_json::Value {
 fn state_body_formats(doc: OpenApi) -> OpenApi {
     use therabot_shared::domain::chat::COUNTRY_PATTERN;
     use therabot_shared::domain::text::{
-        non_blank_text_pattern, single_line_pattern, text_pattern,
+        LABELS_MAX, non_blank_text_pattern, single_line_pattern, text_pattern,
     };
     let Ok(mut value) = serde_json::to_value(&doc) else {
         return doc;
     };
-    let rules = [
-        (
-            "CreateMood",
-            "emotions",
-            serde_json::json!({"items": label_schema()}),
-        ),
-        (
-            "CreateMood",
-            "tags",
-            serde_json::json!({"items": label_schema()}),
-        ),
-        (
-            "CreateMood",
-            "note",
-            serde_json::json!({"pattern": text_pattern()}),
-        ),
-        (
-            "UpdateMood",
-            "emotions",
-            serde_json::json!({"items": label_schema(), "maxItems": therabot_shared::domain::text::LABELS_MAX}),
-        ),
-        (
-            "UpdateMood",
-            "tags",
-            serde_json::json!({"items": label_schema(), "maxItems": therabot_shared::domain::text::LABELS_MAX}),
-        ),
-        (
-            "UpdateMood",
-            "note",
-            serde_json::json!({"pattern": text_pattern()}),
-        ),
+    // Moods: labels and notes are the same on create and update.
+    let labels = serde_json::json!({"items": label_schema(), "maxItems": LABELS_MAX});
+    let note = serde_json::json!({"pattern": text_pattern()});
+    let mut rules = Vec::new();
+    for schema in ["CreateMood", "UpdateMood"] {
+        rules.push((schema, "emotions", labels.clone()));
+        rules.push((schema, "tags", labels.clone()));
+        rules.push((schema, "note", note.clone()));
+    }
+    rules.extend([
         (
             "SendMessage",
             "text",
@@ -182,7 +161,7 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
             "language",
             serde_json::json!({"enum": ["en", "es", null]}),
         ),
-    ];
+    ]);
     for (schema, property, patch) in rules {
         let target = &mut value["components"]["schemas"][schema]["properties"][property];
         debug_assert!(
