@@ -38,7 +38,7 @@ pub fn openapi() -> OpenApi {
 
 /// The formats the code enforces on parameters shared by many routes, stated once, from the
 /// constants the parsers use: path ids, `Idempotency-Key`, `If-Match`, `limit`, `country`,
-/// `role` and `bucket`.
+/// `role`, `bucket`, `from`/`to`, `tag`, `q`, `next_token` and `tz`.
 fn state_parameter_formats(doc: &mut OpenApi) {
     use therabot_shared::domain::chat::{COUNTRY_PATTERN, SEARCH_MAX_CHARS};
     use therabot_shared::domain::ids::ID_PATTERN;
