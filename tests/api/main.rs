@@ -15,6 +15,7 @@ mod auth;
 mod bad_input;
 mod chat;
 mod chat_model;
+mod client_journey;
 mod contract;
 mod events;
 mod idempotency;
