@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::auth::Verifier;
 use crate::config::Config;
 use crate::http::ApiError;
-use crate::http::pagination::PageTokens;
+use crate::http::pagination::{PageScope, PageTokens, Paging};
 use crate::outbound::OutboundHttp;
 use crate::secrets::Secrets;
 use crate::store::Store;
@@ -129,8 +129,30 @@ impl AppContext {
         Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
     }
 
+    /// The paging of a list request in `scope`: `limit` items (already checked), starting
+    /// where `next_token` says (a 400 unless it was issued for exactly this scope).
+    pub async fn paging(
+        &self,
+        scope: PageScope,
+        limit: usize,
+        next_token: Option<&str>,
+    ) -> Result<Paging, ApiError> {
+        let tokens = self.page_tokens().await?;
+        let now = self.now();
+        let start = next_token
+            .map(|token| tokens.open(&scope, token, now))
+            .transpose()?;
+        Ok(Paging {
+            limit,
+            start,
+            tokens,
+            scope,
+            now,
+        })
+    }
+
     /// The signer of `next_token`s, keyed from the secret.
-    pub async fn page_tokens(&self) -> Result<PageTokens, ApiError> {
+    async fn page_tokens(&self) -> Result<PageTokens, ApiError> {
         let values = self.secrets().get().await?;
         Ok(PageTokens::rotating(
             values.pagination_key.as_bytes(),

@@ -512,14 +512,14 @@ async fn crash_after_storing(
     text: &str,
 ) -> String {
     use therabot_shared::domain::chat::{ChatMessage, MessageText};
-    use therabot_shared::domain::{EntryId, UserId};
+    use therabot_shared::domain::{ConversationId, UserId};
     use therabot_shared::http::idempotency::request_hash;
     use therabot_shared::safety::Screen;
     use therabot_shared::store::chat::UserTurn;
     use therabot_shared::store::idempotency::IdempotentWrite;
 
     let user_id = UserId::parse(&user.sub).unwrap();
-    let conversation_id: EntryId = conversation.parse().unwrap();
+    let conversation_id: ConversationId = conversation.parse().unwrap();
     let text = MessageText::parse("text", text).unwrap();
     let now = app.api.context.now();
     let message = ChatMessage::user(

@@ -11,7 +11,7 @@ use therabot_local::repository_root;
 use therabot_shared::AppContext;
 use therabot_shared::domain::mood::{MoodEntry, MoodScore};
 use therabot_shared::domain::text::Labels;
-use therabot_shared::domain::{EntryId, UserId};
+use therabot_shared::domain::{ConversationId, MoodId, UserId};
 use tower::ServiceExt;
 
 use crate::support::TestApp;
@@ -68,7 +68,7 @@ async fn seed(context: &AppContext, event: &serde_json::Value) {
     let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
         .as_str()
         .unwrap();
-    let id: EntryId = event["pathParameters"]["id"]
+    let id: MoodId = event["pathParameters"]["id"]
         .as_str()
         .unwrap()
         .parse()
@@ -97,7 +97,7 @@ async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
     let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
         .as_str()
         .unwrap();
-    let id: EntryId = event["pathParameters"]["id"]
+    let id: ConversationId = event["pathParameters"]["id"]
         .as_str()
         .unwrap()
         .parse()

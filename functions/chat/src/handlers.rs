@@ -3,18 +3,20 @@
 use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, Role, SEARCH_MAX_CHARS, parse_title,
 };
-use therabot_shared::domain::{EntryId, FieldError, FieldErrors};
+use therabot_shared::domain::risk;
+use therabot_shared::domain::{ConversationId, FieldError, FieldErrors};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
-use therabot_shared::http::responses::{Authenticated, JsonBodied};
+use therabot_shared::http::responses::{Authenticated, Found, JsonBodied};
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
+use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{file, for_country};
 use therabot_shared::store::chat::MessageFilter;
 
@@ -108,29 +110,12 @@ pub(crate) async fn create_conversation(
     let key = IdempotencyKey::from_headers(&headers)?;
     let new = parse_new(body.value, &headers)?;
     let store = app.store();
-    let risk = store
-        .safety_state(&identity.user)
+    let risk_level = store
+        .risk_state(&identity.user)
         .await?
         .level_at(now, state.config().check_in_window);
-    let id = EntryId::new_at(now);
-    let mut opening = vec![ChatMessage::assistant(
-        id,
-        MessageKind::Disclosure,
-        texts::disclosure(new.lang).to_owned(),
-        now,
-        "system",
-        None,
-    )];
-    if risk >= therabot_shared::safety::Level::Elevated {
-        opening.push(ChatMessage::assistant(
-            id,
-            MessageKind::CheckIn,
-            texts::check_in(new.lang).to_owned(),
-            now + SignedDuration::from_millis(1),
-            "system",
-            None,
-        ));
-    }
+    let id = ConversationId::new_at(now);
+    let opening = opening_messages(id, new.lang, now, risk_level);
     let last = opening.last().map_or(now, |m| m.created_at);
     let conversation = Conversation {
         id,
@@ -146,7 +131,7 @@ pub(crate) async fn create_conversation(
     let created = CreatedConversation {
         conversation: ConversationView::from(&conversation),
         messages: opening.iter().map(MessageView::from).collect(),
-        safety: SafetyView::new(risk, resources),
+        safety: SafetyView::new(risk_level, resources),
     };
     let mut response = json::respond(StatusCode::CREATED, &created);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/conversations/{id}")) {
@@ -171,6 +156,29 @@ pub(crate) async fn create_conversation(
     .await
 }
 
+/// What a conversation opens with: the AI disclosure, then a gentle check-in when the user's
+/// remembered risk calls for one.
+fn opening_messages(
+    id: ConversationId,
+    lang: Lang,
+    now: Timestamp,
+    risk: Level,
+) -> Vec<ChatMessage> {
+    let system = |kind, text: &str, at| {
+        ChatMessage::assistant(id, kind, text.to_owned(), at, "system", None)
+    };
+    let mut opening = vec![system(
+        MessageKind::Disclosure,
+        texts::disclosure(lang),
+        now,
+    )];
+    if risk::check_in_due(risk) {
+        let at = now + SignedDuration::from_millis(1);
+        opening.push(system(MessageKind::CheckIn, texts::check_in(lang), at));
+    }
+    opening
+}
+
 /// List conversations, most recently active first.
 #[utoipa::path(
     get, path = "/v1/conversations", tag = CONVERSATIONS,
@@ -189,19 +197,16 @@ pub(crate) async fn list_conversations(
     let app = state.app();
     let limit = pagination::limit(query.limit)?;
     let scope = PageScope::new(&identity.user, "GET /v1/conversations");
-    let tokens = app.page_tokens().await?;
-    let start = query
-        .next_token
-        .as_deref()
-        .map(|t| tokens.open(&scope, t, app.now()))
-        .transpose()?;
+    let paging = app
+        .paging(scope, limit, query.next_token.as_deref())
+        .await?;
     let page = app
         .store()
-        .list_conversations(&identity.user, limit, start)
+        .list_conversations(&identity.user, paging.limit, paging.start.clone())
         .await?;
     Ok(axum::Json(ConversationPage {
         items: page.items.iter().map(ConversationView::from).collect(),
-        next_token: page.next.map(|c| tokens.seal(&scope, &c, app.now())),
+        next_token: paging.next_token(page.next),
     }))
 }
 
@@ -213,13 +218,13 @@ pub(crate) async fn list_conversations(
         (status = 200, description = "The conversation", body = ConversationView),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         Authenticated,
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+        Found,
     )
 )]
 pub(crate) async fn get_conversation(
     State(state): State<ChatState>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ConversationId>,
 ) -> Result<axum::Json<ConversationView>, ApiError> {
     let conversation = state
         .app()
@@ -238,13 +243,13 @@ pub(crate) async fn get_conversation(
         (status = 204, description = "Deleted, with all its messages"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         Authenticated,
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+        Found,
     )
 )]
 pub(crate) async fn delete_conversation(
     State(state): State<ChatState>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ConversationId>,
 ) -> Result<StatusCode, ApiError> {
     if state
         .app()
@@ -292,13 +297,13 @@ fn text_param(raw: Option<&str>) -> Result<Option<String>, ApiError> {
         (status = 200, description = "One page", body = MessagePage),
         (status = 400, description = "Bad parameter, id or next_token", body = Problem, content_type = "application/problem+json"),
         Authenticated,
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
+        Found,
     )
 )]
 pub(crate) async fn list_messages(
     State(state): State<ChatState>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<ConversationId>,
     ApiQuery(query): ApiQuery<ListMessagesQuery>,
 ) -> Result<axum::Json<MessagePage>, ApiError> {
     let app = state.app();
@@ -316,13 +321,10 @@ pub(crate) async fn list_messages(
     .with("to", to)
     .with("role", role.map(Role::as_str))
     .with("q", text.as_deref());
-    let tokens = app.page_tokens().await?;
-    let start = query
-        .next_token
-        .as_deref()
-        .map(|t| tokens.open(&scope, t, app.now()))
-        .transpose()?;
-    let first_page = start.is_none();
+    let paging = app
+        .paging(scope, limit, query.next_token.as_deref())
+        .await?;
+    let first_page = paging.start.is_none();
     let filter = MessageFilter {
         from,
         to,
@@ -331,7 +333,13 @@ pub(crate) async fn list_messages(
     };
     let store = app.store();
     let page = store
-        .list_messages(&identity.user, id, &filter, limit, start)
+        .list_messages(
+            &identity.user,
+            id,
+            &filter,
+            paging.limit,
+            paging.start.clone(),
+        )
         .await?;
     // Every conversation holds at least its disclosure, so an empty first page means either
     // filters that match nothing or no conversation: one read tells which.
@@ -343,7 +351,7 @@ pub(crate) async fn list_messages(
     }
     Ok(axum::Json(MessagePage {
         items: page.items.iter().map(MessageView::from).collect(),
-        next_token: page.next.map(|c| tokens.seal(&scope, &c, app.now())),
+        next_token: paging.next_token(page.next),
     }))
 }
 
@@ -396,15 +404,15 @@ pub(crate) async fn safety_status(
     let country = country_param(query.country.as_deref())?;
     let app = state.app();
     let window = state.config().check_in_window;
-    let risk = app.store().safety_state(&identity.user).await?;
-    let level = risk.level_at(app.now(), window);
+    let remembered = app.store().risk_state(&identity.user).await?;
+    let level = remembered.level_at(app.now(), window);
     let (entry, _) = for_country(country.as_ref().map(CountryCode::as_str));
     let safety = SafetyView::new(level, entry);
     Ok(axum::Json(StatusView {
         level,
-        last_elevated_at: risk.last_elevated_at,
-        last_crisis_at: risk.last_crisis_at,
-        check_in_due: level >= therabot_shared::safety::Level::Elevated,
+        last_elevated_at: remembered.last_elevated_at,
+        last_crisis_at: remembered.last_crisis_at,
+        check_in_due: risk::check_in_due(level),
         window_hours: window.as_hours(),
         resources: safety.resources,
         emergency_number: safety.emergency_number,

@@ -19,18 +19,19 @@ use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, MessageText, Role,
 };
-use therabot_shared::domain::{EntryId, UserId};
+use therabot_shared::domain::risk::{self, Quota};
+use therabot_shared::domain::{ConversationId, MessageId, UserId};
 use therabot_shared::http::deadline::Deadline;
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::path::IdPath;
-use therabot_shared::http::responses::{Authenticated, JsonBodied};
+use therabot_shared::http::responses::{Authenticated, Found, InFlight, JsonBodied};
 use therabot_shared::http::{ApiError, JsonBody, Problem, json};
 use therabot_shared::llm::{ChatModel, PromptMessage, cap_length};
 use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
     Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
 };
-use therabot_shared::store::chat::{Quota, Reply, TurnError, UserTurn};
+use therabot_shared::store::chat::{Reply, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
 use therabot_shared::store::transact::{RequestToken, Transaction};
 
@@ -66,8 +67,8 @@ struct Answer {
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
         Authenticated,
         JsonBodied,
-        (status = 404, description = "No such conversation", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Same key still in flight", body = Problem, content_type = "application/problem+json"),
+        Found,
+        InFlight,
         (status = 422, description = "Invalid text, or key reused", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Hourly message quota used up (see Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
@@ -75,7 +76,7 @@ struct Answer {
 pub(crate) async fn send_message(
     State(state): State<ChatState>,
     identity: Identity,
-    IdPath(conversation_id): IdPath,
+    IdPath(conversation_id): IdPath<ConversationId>,
     deadline: Deadline,
     headers: HeaderMap,
     body: JsonBody<SendMessage>,
@@ -83,81 +84,106 @@ pub(crate) async fn send_message(
     let key = IdempotencyKey::from_headers(&headers)?;
     let text =
         MessageText::parse("text", &body.value.text).map_err(|e| ApiError::Validation(vec![e]))?;
-    let app = state.app();
-    let store = app.store();
     let user = &identity.user;
-    let now = app.now();
+    let route = format!("POST /v1/conversations/{conversation_id}/messages");
+    let hash = idempotency::request_hash(&route, &body.document);
 
     // Round trip 1: the conversation and the turns the model will see.
-    let (conversation, recent) = store
+    let (conversation, recent) = state
+        .app()
+        .store()
         .conversation_with_recent(user, conversation_id, state.config().context_messages)
         .await?
         .ok_or(ApiError::NotFound)?;
 
     // The screen runs on every message, before anything slow.
     let screening = screen_offline(&state, text.as_str(), previous_level(&recent)).await;
-    let user_message = ChatMessage::user(conversation_id, &text, now, &screening);
 
     // Round trip 2: the message is stored before the model is called.
-    let route = format!("POST /v1/conversations/{conversation_id}/messages");
-    let hash = idempotency::request_hash(&route, &body.document);
-    let in_flight = key.as_ref().map(|key| IdempotentWrite {
-        user: user.clone(),
-        key: key.as_str().to_owned(),
-        request_hash: hash.clone(),
-        response: None,
-        now,
-        conversation: Some(conversation_id.to_string()),
-        stored: Some(user_message.id.to_string()),
-    });
-    // Messages at risk count against their own, higher ceiling; past it they still get the
-    // crisis resources in the 429 (never a bare refusal).
-    let risky = screening.level >= Level::Elevated;
-    let quota = Quota {
-        limit: if risky {
-            state.config().risky_quota_per_hour
-        } else {
-            state.config().quota_per_hour
-        },
-        risky,
-    };
-    let turn = UserTurn {
-        user,
-        message: &user_message,
-        quota: Some(quota),
-        idempotency: in_flight.as_ref(),
-    };
-    match store.record_user_turn(&turn).await {
-        Ok(()) => {}
-        Err(TurnError::ConversationGone) => return Err(ApiError::NotFound),
-        Err(TurnError::QuotaExceeded) => {
-            let safety = risky.then(|| {
-                let country = conversation.country.as_ref().map(CountryCode::as_str);
-                serde_json::to_value(SafetyView::new(screening.level, for_country(country).0))
-                    .unwrap_or_default()
-            });
-            return Err(quota_exceeded(now, quota.limit, safety));
-        }
-        Err(TurnError::KeyTaken) => {
-            let Some(key) = key else {
-                return Err(ApiError::internal("idempotency key taken without a key"));
-            };
-            return resume_or_answer(&state, user, &key, &hash, conversation, recent, deadline)
-                .await;
-        }
-        Err(TurnError::Store(error)) => return Err(error.into()),
-    }
-    let stored = Stored {
-        message: user_message,
-        offline_level: screening.level,
-        in_flight,
-    };
     let turn = TurnContext {
         conversation: &conversation,
         recent: &recent,
         deadline,
     };
+    let in_flight = key.as_ref().map(|key| (key, hash.as_str()));
+    let Some(stored) = store_message(&state, user, &turn, &text, &screening, in_flight).await?
+    else {
+        let Some(key) = key else {
+            return Err(ApiError::internal("idempotency key taken without a key"));
+        };
+        return resume_or_answer(&state, user, &key, &hash, conversation, recent, deadline).await;
+    };
     Ok(finish_turn(&state, user, &turn, &text, screening, stored).await)
+}
+
+/// Round trip 2: stores the user's message with its quota, its in-flight idempotency record
+/// and any risk state. `None` when the key is taken (a retry of a turn already stored).
+async fn store_message(
+    state: &ChatState,
+    user: &UserId,
+    turn: &TurnContext<'_>,
+    text: &MessageText,
+    screening: &Screening,
+    key: Option<(&IdempotencyKey, &str)>,
+) -> Result<Option<Stored>, ApiError> {
+    let now = state.app().now();
+    let conversation = turn.conversation;
+    let message = ChatMessage::user(conversation.id, text, now, screening);
+    let in_flight =
+        key.map(|(key, hash)| in_flight_record(user, key, hash, now, conversation, message.id));
+    // Messages at risk count against their own, higher ceiling; past it they still get the
+    // crisis resources in the 429 (never a bare refusal).
+    let config = state.config();
+    let quota = Quota::for_level(
+        screening.level,
+        config.quota_per_hour,
+        config.risky_quota_per_hour,
+    );
+    let write = UserTurn {
+        user,
+        message: &message,
+        quota: Some(quota),
+        idempotency: in_flight.as_ref(),
+    };
+    match state.app().store().record_user_turn(&write).await {
+        Ok(()) => Ok(Some(Stored {
+            message,
+            offline_level: screening.level,
+            in_flight,
+        })),
+        Err(TurnError::KeyTaken) => Ok(None),
+        Err(TurnError::ConversationGone) => Err(ApiError::NotFound),
+        Err(TurnError::QuotaExceeded) => {
+            let safety = quota.risky.then(|| {
+                let country = conversation.country.as_ref().map(CountryCode::as_str);
+                serde_json::to_value(SafetyView::new(screening.level, for_country(country).0))
+                    .unwrap_or_default()
+            });
+            Err(quota_exceeded(now, quota.limit, safety))
+        }
+        Err(TurnError::Store(error)) => Err(error.into()),
+    }
+}
+
+/// The in-flight idempotency record of a turn: it names the stored message, so a retry that
+/// takes over a crashed request finishes the turn with it instead of storing it twice.
+fn in_flight_record(
+    user: &UserId,
+    key: &IdempotencyKey,
+    hash: &str,
+    now: Timestamp,
+    conversation: &Conversation,
+    message: MessageId,
+) -> IdempotentWrite {
+    IdempotentWrite {
+        user: user.clone(),
+        key: key.as_str().to_owned(),
+        request_hash: hash.to_owned(),
+        response: None,
+        now,
+        conversation: Some(conversation.id.to_string()),
+        stored: Some(message.to_string()),
+    }
 }
 
 /// The level of the user's latest message, the context a new message is screened in.
@@ -204,15 +230,14 @@ async fn resume_or_answer(
     let mut screening = screen_offline(state, text.as_str(), previous_level(&recent)).await;
     let offline_level = message.safety_level.unwrap_or(Level::None);
     screening.level = screening.level.max(offline_level);
-    let in_flight = Some(IdempotentWrite {
-        user: user.clone(),
-        key: key.as_str().to_owned(),
-        request_hash: hash.to_owned(),
-        response: None,
+    let in_flight = Some(in_flight_record(
+        user,
+        key,
+        hash,
         now,
-        conversation: Some(conversation.id.to_string()),
-        stored: Some(stored_id),
-    });
+        &conversation,
+        message.id,
+    ));
     let stored = Stored {
         message,
         offline_level,
@@ -256,17 +281,13 @@ async fn finish_turn(
     mut screening: Screening,
     stored: Stored,
 ) -> Response {
-    let app = state.app();
-    let conversation = turn.conversation;
     let Stored {
         message: mut user_message,
         offline_level,
         in_flight,
     } = stored;
-    let conversation_id = conversation.id;
-    let now = user_message.created_at;
     let lang = Lang::from_code(screening.language);
-    let country = conversation.country.as_ref().map(CountryCode::as_str);
+    let country = turn.conversation.country.as_ref().map(CountryCode::as_str);
     let (resources, _) = for_country(country);
     let answer = answer(state, turn, text, &mut screening, lang, resources).await;
     if answer.escalated {
@@ -275,86 +296,135 @@ async fn finish_turn(
     let level = screening.level;
     let judged = screening.layer(Layer::Judge).is_some();
     user_message.safety_level = Some(level);
-    user_message.screen = screening.layers.clone();
-
-    // Replies are stamped after the user's message, so history stays in order.
-    let mut at = app.now().max(now + SignedDuration::from_millis(1));
-    let mut replies = Vec::new();
-    let reminder_due =
-        now.duration_since(conversation.disclosed_at) >= state.config().reminder_after;
-    if reminder_due {
-        replies.push(ChatMessage::assistant(
-            conversation_id,
-            MessageKind::Reminder,
-            texts::reminder(Lang::from_code(&conversation.language)).to_owned(),
-            at,
-            "system",
-            None,
-        ));
-        at += SignedDuration::from_millis(1);
-    }
-    let mut reply = ChatMessage::assistant(
-        conversation_id,
-        answer.kind,
-        answer.text,
-        at,
-        &answer.responder,
-        answer.prompt_version,
-    );
-    reply.screen.extend(answer.reply_screen);
-    replies.push(reply.clone());
-
-    let turn_view = Turn {
-        user_message: MessageView::from(&user_message),
-        reply: MessageView::from(&reply),
-        reminder: reminder_due.then(|| MessageView::from(&replies[0])),
-        safety: SafetyView::new(level, resources),
-        reply_kept: true,
-    };
-    let response = json::respond(StatusCode::CREATED, &turn_view);
-    let completed = in_flight.map(|write| IdempotentWrite {
-        response: Some(idempotency::remember(
-            StatusCode::CREATED,
-            response.headers(),
-            &serde_json::to_vec(&turn_view).unwrap_or_default(),
-        )),
-        ..write
-    });
+    user_message.screen = screening.layers;
     let after = AfterScreen {
         raised_to: (level > offline_level).then_some(level),
         verdict: (judged || level > offline_level).then_some(&user_message),
         withheld: answer.withheld,
     };
-    let kept = store_reply(
+    let replies = Replies::new(state, turn.conversation, user_message.created_at, answer);
+    let view = Turn {
+        user_message: MessageView::from(&user_message),
+        reply: MessageView::from(&replies.reply),
+        reminder: replies.reminder.as_ref().map(MessageView::from),
+        safety: SafetyView::new(level, resources),
+        reply_kept: true,
+    };
+    let response = keep_reply(
         state,
         user,
-        conversation_id,
+        turn.conversation.id,
         &replies,
-        reminder_due,
-        completed.as_ref(),
+        view,
+        in_flight,
         &after,
     )
     .await;
-    let response = if kept {
-        response
-    } else {
-        record_risk_alone(state, user, &after).await;
-        json::respond(
-            StatusCode::CREATED,
-            &Turn {
-                reply_kept: false,
-                ..turn_view
-            },
-        )
-    };
-    if level >= Level::Elevated {
+    if risk::at_risk(level) {
         // The referral is already stored with the message; this only moves it into the
         // anonymous counters, and a failure leaves it pending, counted and moved later.
-        if let Err(error) = app.store().count_referrals(user).await {
+        if let Err(error) = state.app().store().count_referrals(user).await {
             tracing::warn!(error = %error, "the referral stays pending");
         }
     }
     response
+}
+
+/// What Therabot writes back: the reply, after the AI disclosure's reminder when it is due.
+struct Replies {
+    reminder: Option<ChatMessage>,
+    reply: ChatMessage,
+}
+
+impl Replies {
+    /// The replies to a message stored `after`: stamped after it, so history stays in order.
+    fn new(
+        state: &ChatState,
+        conversation: &Conversation,
+        after: Timestamp,
+        answer: Answer,
+    ) -> Self {
+        let mut at = state
+            .app()
+            .now()
+            .max(after + SignedDuration::from_millis(1));
+        let due = risk::reminder_due(
+            after,
+            conversation.disclosed_at,
+            state.config().reminder_after,
+        );
+        let reminder = due.then(|| {
+            let text = texts::reminder(Lang::from_code(&conversation.language));
+            let reminder = ChatMessage::assistant(
+                conversation.id,
+                MessageKind::Reminder,
+                text.to_owned(),
+                at,
+                "system",
+                None,
+            );
+            at += SignedDuration::from_millis(1);
+            reminder
+        });
+        let mut reply = ChatMessage::assistant(
+            conversation.id,
+            answer.kind,
+            answer.text,
+            at,
+            &answer.responder,
+            answer.prompt_version,
+        );
+        reply.screen.extend(answer.reply_screen);
+        Self { reminder, reply }
+    }
+
+    /// Every message to store, in order.
+    fn all(&self) -> Vec<ChatMessage> {
+        self.reminder.iter().chain([&self.reply]).cloned().collect()
+    }
+}
+
+/// Round trip 3: stores the replies with the completed idempotency record (holding this
+/// response). When they cannot be stored the person still sees the reply (it may be the
+/// crisis protocol), the response says it was not kept, and the risk state is written alone.
+async fn keep_reply(
+    state: &ChatState,
+    user: &UserId,
+    conversation: ConversationId,
+    replies: &Replies,
+    view: Turn,
+    in_flight: Option<IdempotentWrite>,
+    after: &AfterScreen<'_>,
+) -> Response {
+    let response = json::respond(StatusCode::CREATED, &view);
+    let completed = in_flight.map(|write| IdempotentWrite {
+        response: Some(idempotency::remember(
+            StatusCode::CREATED,
+            response.headers(),
+            &serde_json::to_vec(&view).unwrap_or_default(),
+        )),
+        ..write
+    });
+    let reminded = replies.reminder.is_some();
+    let kept = store_reply(
+        state,
+        user,
+        conversation,
+        &replies.all(),
+        reminded,
+        completed.as_ref(),
+        after,
+    )
+    .await;
+    if kept {
+        return response;
+    }
+    record_risk_alone(state, user, after).await;
+    let view = Turn {
+        reply_kept: false,
+        ..view
+    };
+    json::respond(StatusCode::CREATED, &view)
 }
 
 /// What the reply's write must also record, learned after the message was stored.
@@ -402,7 +472,7 @@ async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Scree
 async fn store_reply(
     state: &ChatState,
     user: &UserId,
-    conversation: EntryId,
+    conversation: ConversationId,
     replies: &[ChatMessage],
     disclosed: bool,
     idempotency: Option<&IdempotentWrite>,
@@ -513,51 +583,18 @@ async fn answer(
     lang: Lang,
     resources: &CountryResources,
 ) -> Answer {
-    let protocol = || Answer {
-        text: texts::crisis_protocol(lang, resources),
-        kind: MessageKind::CrisisProtocol,
-        responder: "crisis_protocol".to_owned(),
-        prompt_version: None,
-        escalated: false,
-        reply_screen: None,
-        withheld: false,
-    };
     if screening.level == Level::Crisis {
-        return protocol();
+        return Answer::protocol(lang, resources);
     }
     let offline_level = screening.level;
-    let fallback = || Answer {
-        text: fallback::respond(text.as_str(), lang, offline_level),
-        kind: MessageKind::Message,
-        responder: fallback::RESPONDER.to_owned(),
-        prompt_version: None,
-        escalated: false,
-        reply_screen: None,
-        withheld: false,
-    };
+    let built_in = || Answer::built_in(text, lang, offline_level);
     let Some(model) = state.model() else {
-        return fallback();
+        return built_in();
     };
-    let recent = turn.recent;
-    let secret = tokio::time::timeout(
-        turn.deadline.left(AFTER_THE_MODEL),
-        state.app().secrets().get(),
-    );
-    let key = match secret.await {
-        Ok(Ok(values)) => values.llm_api_key.clone(),
-        Ok(Err(error)) => {
-            tracing::warn!(error = %error, "secret unavailable; answering with the built-in responder");
-            None
-        }
-        Err(_) => {
-            tracing::warn!("no time left for the secret; answering with the built-in responder");
-            None
-        }
+    let Some(key) = model_key(state, turn.deadline).await else {
+        return built_in();
     };
-    let Some(key) = key else {
-        return fallback();
-    };
-    let prompt = prompt(state, recent, text, screening.level);
+    let prompt = prompt(state, turn.recent, text, screening.level);
     // The judge is asked at the same time as the reply, so it adds nothing to an ordinary
     // turn but its own short deadline when it is the slower of the two.
     let (reply, verdict) = tokio::join!(
@@ -568,40 +605,98 @@ async fn answer(
         screening.add(verdict);
     }
     if screening.level == Level::Crisis {
-        return Answer {
-            escalated: true,
-            ..protocol()
-        };
+        return Answer::protocol(lang, resources).escalated();
     }
     match reply {
-        Ok(reply) if reply::asks_to_escalate(&reply) => Answer {
-            escalated: true,
-            ..protocol()
-        },
-        Ok(reply) => match reply::method_content(&reply) {
-            Some(rule) => {
-                tracing::warn!(rule, "a model reply gave method or dose content; withheld");
-                Answer {
-                    escalated: true,
-                    withheld: true,
-                    reply_screen: Some(reply_verdict(Level::Crisis, Some(rule))),
-                    ..protocol()
-                }
-            }
-            None => Answer {
-                text: cap_length(&reply, state.config().reply_max_chars),
-                kind: MessageKind::Message,
-                responder: format!("model:{}", model.name()),
-                prompt_version: Some(PROMPT_VERSION),
-                escalated: false,
-                reply_screen: Some(reply_verdict(Level::None, None)),
-                withheld: false,
-            },
-        },
+        Ok(reply) => model_answer(state, model.name(), &reply, lang, resources),
         Err(error) => {
             tracing::warn!(error = %error, "model failed; answering with the built-in responder");
-            fallback()
+            built_in()
         }
+    }
+}
+
+impl Answer {
+    /// The crisis protocol with the conversation's country's lines.
+    fn protocol(lang: Lang, resources: &CountryResources) -> Self {
+        Self {
+            text: texts::crisis_protocol(lang, resources),
+            kind: MessageKind::CrisisProtocol,
+            responder: "crisis_protocol".to_owned(),
+            prompt_version: None,
+            escalated: false,
+            reply_screen: None,
+            withheld: false,
+        }
+    }
+
+    /// The built-in responder's answer, when there is no model or it failed.
+    fn built_in(text: &MessageText, lang: Lang, level: Level) -> Self {
+        Self {
+            text: fallback::respond(text.as_str(), lang, level),
+            kind: MessageKind::Message,
+            responder: fallback::RESPONDER.to_owned(),
+            prompt_version: None,
+            escalated: false,
+            reply_screen: None,
+            withheld: false,
+        }
+    }
+
+    /// This answer, handled as a crisis the offline screen missed.
+    fn escalated(self) -> Self {
+        Self {
+            escalated: true,
+            ..self
+        }
+    }
+}
+
+/// The model's API key, within what is left of the request's deadline; `None` (answer with
+/// the built-in responder) when the secret cannot be had in time.
+async fn model_key(state: &ChatState, deadline: Deadline) -> Option<String> {
+    let secret = tokio::time::timeout(deadline.left(AFTER_THE_MODEL), state.app().secrets().get());
+    match secret.await {
+        Ok(Ok(values)) => values.llm_api_key.clone(),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "secret unavailable; answering with the built-in responder");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("no time left for the secret; answering with the built-in responder");
+            None
+        }
+    }
+}
+
+/// The model's reply, screened: a reply asking to escalate, or giving method or dose
+/// content (withheld), becomes the crisis protocol.
+fn model_answer(
+    state: &ChatState,
+    model: &str,
+    reply: &str,
+    lang: Lang,
+    resources: &CountryResources,
+) -> Answer {
+    if reply::asks_to_escalate(reply) {
+        return Answer::protocol(lang, resources).escalated();
+    }
+    if let Some(rule) = reply::method_content(reply) {
+        tracing::warn!(rule, "a model reply gave method or dose content; withheld");
+        return Answer {
+            withheld: true,
+            reply_screen: Some(reply_verdict(Level::Crisis, Some(rule))),
+            ..Answer::protocol(lang, resources).escalated()
+        };
+    }
+    Answer {
+        text: cap_length(reply, state.config().reply_max_chars),
+        kind: MessageKind::Message,
+        responder: format!("model:{model}"),
+        prompt_version: Some(PROMPT_VERSION),
+        escalated: false,
+        reply_screen: Some(reply_verdict(Level::None, None)),
+        withheld: false,
     }
 }
 

@@ -8,6 +8,7 @@ use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 use therabot_shared::AppContext;
 use therabot_shared::auth::Identity;
+use therabot_shared::domain::MoodId;
 use therabot_shared::domain::mood::MoodEntry;
 use therabot_shared::domain::summary::{self, Bucket};
 use therabot_shared::domain::text::Label;
@@ -16,7 +17,9 @@ use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
-use therabot_shared::http::responses::{Authenticated, JsonBodied};
+use therabot_shared::http::responses::{
+    Authenticated, Conditional, Found, InFlight, JsonBodied, MatchRequired,
+};
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
 use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
 
@@ -54,7 +57,7 @@ fn write_error(error: MoodWriteError) -> ApiError {
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         Authenticated,
         JsonBodied,
-        (status = 409, description = "Same key still in flight", body = Problem, content_type = "application/problem+json"),
+        InFlight,
         (status = 422, description = "Invalid fields, or key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -119,22 +122,17 @@ pub(crate) async fn list_moods(
         .with("from", from)
         .with("to", to)
         .with("tag", tag.as_ref().map(Label::as_str));
-    let tokens = context.page_tokens().await?;
-    let start = query
-        .next_token
-        .as_deref()
-        .map(|t| tokens.open(&scope, t, context.now()))
-        .transpose()?;
+    let paging = context
+        .paging(scope, limit, query.next_token.as_deref())
+        .await?;
     let filter = MoodFilter { from, to, tag };
     let page = context
         .store()
-        .list_moods(&identity.user, &filter, limit, start)
+        .list_moods(&identity.user, &filter, paging.limit, paging.start.clone())
         .await?;
     Ok(axum::Json(MoodPage {
         items: page.items.iter().map(Mood::from).collect(),
-        next_token: page
-            .next
-            .map(|cursor| tokens.seal(&scope, &cursor, context.now())),
+        next_token: paging.next_token(page.next),
     }))
 }
 
@@ -146,13 +144,13 @@ pub(crate) async fn list_moods(
         (status = 200, description = "The entry", body = Mood, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         Authenticated,
-        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
+        Found,
     )
 )]
 pub(crate) async fn get_mood(
     State(context): State<AppContext>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MoodId>,
 ) -> Result<Response, ApiError> {
     let entry = context
         .store()
@@ -175,16 +173,16 @@ pub(crate) async fn get_mood(
         (status = 400, description = "Malformed id, JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         Authenticated,
         JsonBodied,
-        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        Found,
+        Conditional,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        MatchRequired,
     )
 )]
 pub(crate) async fn update_mood(
     State(context): State<AppContext>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MoodId>,
     headers: HeaderMap,
     body: JsonBody<UpdateMood>,
 ) -> Result<Response, ApiError> {
@@ -209,14 +207,14 @@ pub(crate) async fn update_mood(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed id or If-Match", body = Problem, content_type = "application/problem+json"),
         Authenticated,
-        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        Found,
+        Conditional,
     )
 )]
 pub(crate) async fn delete_mood(
     State(context): State<AppContext>,
     identity: Identity,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<MoodId>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let expected = Precondition::from_headers(&headers)?.optional_version();

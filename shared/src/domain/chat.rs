@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::text::check_text;
-use super::{EntryId, FieldError};
+use super::{ConversationId, FieldError, MessageId};
 use crate::safety::{LayerVerdict, Level, SCREEN_VERSION, Screening};
 
 /// The longest user message, in characters.
@@ -113,7 +113,7 @@ pub enum MessageKind {
 #[derive(Debug, Clone)]
 pub struct Conversation {
     /// Its id.
-    pub id: EntryId,
+    pub id: ConversationId,
     /// An optional title.
     pub title: Option<String>,
     /// The user's country, for crisis resources.
@@ -134,9 +134,9 @@ pub struct Conversation {
 #[derive(Debug, Clone)]
 pub struct ChatMessage {
     /// Its id (its time part is `created_at`).
-    pub id: EntryId,
+    pub id: MessageId,
     /// Its conversation.
-    pub conversation_id: EntryId,
+    pub conversation_id: ConversationId,
     /// Who wrote it.
     pub role: Role,
     /// For assistant messages, what kind.
@@ -162,13 +162,13 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A user message written `at`, with the screen's verdict on it.
     pub fn user(
-        conversation_id: EntryId,
+        conversation_id: ConversationId,
         text: &MessageText,
         at: Timestamp,
         screening: &Screening,
     ) -> Self {
         Self {
-            id: EntryId::new_at(at),
+            id: MessageId::new_at(at),
             conversation_id,
             role: Role::User,
             kind: MessageKind::Message,
@@ -184,7 +184,7 @@ impl ChatMessage {
 
     /// An assistant message written `at`.
     pub fn assistant(
-        conversation_id: EntryId,
+        conversation_id: ConversationId,
         kind: MessageKind,
         text: String,
         at: Timestamp,
@@ -192,7 +192,7 @@ impl ChatMessage {
         prompt_version: Option<&str>,
     ) -> Self {
         Self {
-            id: EntryId::new_at(at),
+            id: MessageId::new_at(at),
             conversation_id,
             role: Role::Assistant,
             kind,

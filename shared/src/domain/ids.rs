@@ -1,6 +1,7 @@
 //! Identifiers: the caller's id and the ids of stored entries.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use jiff::Timestamp;
@@ -27,32 +28,99 @@ impl UserId {
     }
 }
 
-/// The id of a stored entry: a ULID, so ids sort by time.
+/// The id of a stored entity of kind `E`: a ULID, so ids sort by time.
 ///
-/// For entries that carry their own time (mood entries), the ULID's time part is that time,
-/// which lets one sort key serve both lookups by id and time-range queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntryId(Ulid);
+/// Each kind is its own type ([`MoodId`], [`ConversationId`], [`MessageId`]): a mood's id
+/// cannot be passed where a conversation's is wanted, nor a message's id swapped with its
+/// conversation's, and the compiler says so. For entries that carry their own time (mood
+/// entries), the ULID's time part is that time, which lets one sort key serve both lookups by
+/// id and time-range queries.
+pub struct Id<E>(Ulid, PhantomData<fn() -> E>);
 
-impl EntryId {
+/// The kinds of entity that have ids: types with no values, naming an [`Id`]'s kind.
+pub mod kind {
+    /// A mood entry.
+    #[derive(Debug)]
+    pub enum Mood {}
+    /// A conversation.
+    #[derive(Debug)]
+    pub enum Conversation {}
+    /// A chat message.
+    #[derive(Debug)]
+    pub enum Message {}
+}
+
+/// The id of a mood entry; its time part is the entry's `recorded_at`.
+pub type MoodId = Id<kind::Mood>;
+/// The id of a conversation; its time part is its creation.
+pub type ConversationId = Id<kind::Conversation>;
+/// The id of a chat message; its time part is its creation.
+pub type MessageId = Id<kind::Message>;
+
+impl<E> Id<E> {
     /// A fresh id whose time part is `at` (truncated to the millisecond).
     pub fn new_at(at: Timestamp) -> Self {
-        Self(Ulid::from_parts(millis(at), rand_bits()))
+        Self::from_ulid(Ulid::from_parts(millis(at), rand_bits()))
     }
 
     /// The smallest id with time part `at`: the lower bound of a time-range query.
     pub fn min_at(at: Timestamp) -> Self {
-        Self(Ulid::from_parts(millis(at), 0))
+        Self::from_ulid(Ulid::from_parts(millis(at), 0))
     }
 
     /// The largest id with time part `at`: the upper bound of a time-range query.
     pub fn max_at(at: Timestamp) -> Self {
-        Self(Ulid::from_parts(millis(at), u128::MAX))
+        Self::from_ulid(Ulid::from_parts(millis(at), u128::MAX))
     }
 
     /// The time part, in milliseconds since the Unix epoch.
     pub fn millis(&self) -> u64 {
         self.0.timestamp_ms()
+    }
+
+    fn from_ulid(ulid: Ulid) -> Self {
+        Self(ulid, PhantomData)
+    }
+}
+
+// Written by hand: derives would demand the same traits of the kind, which has no values.
+impl<E> Clone for Id<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for Id<E> {}
+
+impl<E> PartialEq for Id<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<E> Eq for Id<E> {}
+
+impl<E> PartialOrd for Id<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Id<E> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl<E> std::hash::Hash for Id<E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> fmt::Debug for Id<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
     }
 }
 
@@ -72,7 +140,7 @@ fn rand_bits() -> u128 {
 /// base32 characters, any case, the first at most 7.
 pub const ID_PATTERN: &str = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$";
 
-impl FromStr for EntryId {
+impl<E> FromStr for Id<E> {
     type Err = ();
 
     /// Accepts the 26-character Crockford base32 form, case-insensitively.
@@ -81,23 +149,23 @@ impl FromStr for EntryId {
         if s.len() != 26 || !matches!(s.as_bytes().first(), Some(b'0'..=b'7')) {
             return Err(());
         }
-        Ulid::from_string(s).map(Self).map_err(|_| ())
+        Ulid::from_string(s).map(Self::from_ulid).map_err(|_| ())
     }
 }
 
-impl fmt::Display for EntryId {
+impl<E> fmt::Display for Id<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl serde::Serialize for EntryId {
+impl<E> serde::Serialize for Id<E> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
-impl<'de> serde::Deserialize<'de> for EntryId {
+impl<'de, E> serde::Deserialize<'de> for Id<E> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
         raw.parse()
@@ -121,10 +189,10 @@ mod tests {
     #[test]
     fn ids_made_at_a_time_fall_between_that_times_bounds() {
         let at: Timestamp = "2026-11-25T10:00:00.123Z".parse().unwrap();
-        let id = EntryId::new_at(at);
-        assert!(EntryId::min_at(at) <= id && id <= EntryId::max_at(at));
+        let id = MoodId::new_at(at);
+        assert!(MoodId::min_at(at) <= id && id <= MoodId::max_at(at));
         assert_eq!(i64::try_from(id.millis()).unwrap(), at.as_millisecond());
-        assert_eq!(id.to_string().parse::<EntryId>(), Ok(id));
+        assert_eq!(id.to_string().parse::<MoodId>(), Ok(id));
     }
 
     #[test]
@@ -136,7 +204,7 @@ mod tests {
             "not-a-ulid-at-all-00000000",
             "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
         ] {
-            assert!(raw.parse::<EntryId>().is_err(), "{raw}");
+            assert!(raw.parse::<ConversationId>().is_err(), "{raw}");
         }
     }
 }

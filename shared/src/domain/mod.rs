@@ -6,10 +6,11 @@
 pub mod chat;
 pub mod ids;
 pub mod mood;
+pub mod risk;
 pub mod summary;
 pub mod text;
 
-pub use ids::{EntryId, UserId};
+pub use ids::{ConversationId, Id, MessageId, MoodId, UserId, kind};
 
 use serde::{Deserialize, Serialize};
 

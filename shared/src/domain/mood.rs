@@ -3,7 +3,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::text::{Labels, check_text};
-use super::{EntryId, FieldError};
+use super::{FieldError, MoodId};
 
 /// The longest note, in characters.
 pub const NOTE_MAX_CHARS: usize = 2_000;
@@ -88,7 +88,7 @@ impl NewMood {
     /// The stored entry: its id carries `recorded_at`, its version starts at 1.
     pub fn into_entry(self, now: Timestamp) -> MoodEntry {
         MoodEntry {
-            id: EntryId::new_at(self.recorded_at),
+            id: MoodId::new_at(self.recorded_at),
             score: self.score,
             emotions: self.emotions,
             tags: self.tags,
@@ -105,7 +105,7 @@ impl NewMood {
 #[derive(Debug, Clone)]
 pub struct MoodEntry {
     /// The entry's id; its time part is `recorded_at`.
-    pub id: EntryId,
+    pub id: MoodId,
     /// How the user felt.
     pub score: MoodScore,
     /// Named emotions.

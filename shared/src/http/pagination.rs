@@ -46,6 +46,26 @@ pub fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
+/// One list request's paging: its page size, where it starts, and the scope and signer that
+/// seal the token of the page after it. Made by [`crate::app::AppContext::paging`].
+#[derive(Debug)]
+pub struct Paging {
+    /// Items on this page.
+    pub limit: usize,
+    /// Where the page starts: the cursor inside the request's `next_token`.
+    pub start: Option<Cursor>,
+    pub(crate) tokens: PageTokens,
+    pub(crate) scope: PageScope,
+    pub(crate) now: jiff::Timestamp,
+}
+
+impl Paging {
+    /// The `next_token` for the page after this one, if the store says there is one.
+    pub fn next_token(&self, next: Option<Cursor>) -> Option<String> {
+        next.map(|cursor| self.tokens.seal(&self.scope, &cursor, self.now))
+    }
+}
+
 /// What a token is bound to: who asked, where, with which filters.
 #[derive(Debug, Clone)]
 pub struct PageScope(String);

@@ -4,13 +4,14 @@ use axum::extract::{FromRequestParts, Path};
 use http::request::Parts;
 
 use super::ApiError;
-use crate::domain::{EntryId, FieldError};
+use crate::domain::{FieldError, Id};
 
-/// The `{id}` of a route such as `/v1/moods/{id}`.
+/// The `{id}` of a route such as `/v1/moods/{id}`, as the id of the route's kind of entity
+/// (`IdPath<MoodId>`, `IdPath<ConversationId>`).
 #[derive(Debug, Clone, Copy)]
-pub struct IdPath(pub EntryId);
+pub struct IdPath<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, E> FromRequestParts<S> for IdPath<Id<E>> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
@@ -22,7 +23,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| bad())?;
-        let id: crate::domain::EntryId = raw.parse().map_err(|()| bad())?;
+        let id: Id<E> = raw.parse().map_err(|()| bad())?;
         // The request's span (see `layers`) carries the id, never the user's text.
         tracing::Span::current().record("entity_id", tracing::field::display(id));
         Ok(IdPath(id))

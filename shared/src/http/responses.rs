@@ -35,3 +35,52 @@ pub enum JsonBodied {
     )]
     NotJson(Problem),
 }
+
+/// Every route that reads or changes one item by its id may answer this. Another user's
+/// item is "not found" too: its existence is nobody else's business.
+#[derive(IntoResponses)]
+pub enum Found {
+    /// No item of the caller has this id.
+    #[response(
+        status = 404,
+        description = "No such item (or not yours)",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// Every creation that honours `Idempotency-Key` and can run long may answer this.
+#[derive(IntoResponses)]
+pub enum InFlight {
+    /// A request with the same key is still running; retry after it.
+    #[response(
+        status = 409,
+        description = "A request with the same Idempotency-Key is still in flight",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+}
+
+/// Every change guarded by `If-Match` may answer this.
+#[derive(IntoResponses)]
+pub enum Conditional {
+    /// The item's `ETag` is no longer the one sent.
+    #[response(
+        status = 412,
+        description = "Changed since you read it (If-Match does not match its ETag)",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+}
+
+/// A change that requires `If-Match` adds this to [`Conditional`].
+#[derive(IntoResponses)]
+pub enum MatchRequired {
+    /// No `If-Match` was sent.
+    #[response(
+        status = 428,
+        description = "If-Match missing",
+        content_type = "application/problem+json"
+    )]
+    Missing(Problem),
+}

@@ -3,19 +3,21 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, TransactWriteItem, WriteRequest};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
+use super::entity::Entity;
 use super::idempotency::{IDEMPOTENCY, IdempotentWrite};
-use super::keys::{self, Key, entity};
+use super::keys::{self, Key};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::transact::{RequestToken, TransactFailure, Transaction, put, update};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, Role, fold_for_search,
 };
-use crate::domain::{EntryId, UserId};
+use crate::domain::risk::{self, Quota, RiskState};
+use crate::domain::{ConversationId, MessageId, UserId};
 use crate::safety::{LayerVerdict, Level};
 
 #[derive(Serialize, Deserialize)]
@@ -29,7 +31,7 @@ struct ConversationItem {
     gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     gsi1sk: String,
-    id: EntryId,
+    id: ConversationId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,12 +43,22 @@ struct ConversationItem {
     disclosed_at: Timestamp,
 }
 
+impl Entity for ConversationItem {
+    const NAME: &'static str = "conversation";
+    type KeyInput<'a> = (&'a UserId, ConversationId);
+
+    fn key((user, id): Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::conversation_sk(id))
+    }
+}
+
 impl ConversationItem {
     fn new(user: &UserId, c: &Conversation) -> Self {
+        let Key { pk, sk } = Self::key((user, c.id));
         Self {
-            pk: keys::user_pk(user),
-            sk: keys::conversation_sk(c.id),
-            entity: entity::CONVERSATION.to_owned(),
+            pk,
+            sk,
+            entity: Self::NAME.to_owned(),
             gsi1pk: keys::user_pk(user),
             gsi1sk: keys::activity_sk(c.last_message_at, c.id),
             id: c.id,
@@ -81,8 +93,8 @@ struct MessageItem {
     #[serde(rename = "SK")]
     sk: String,
     entity: String,
-    id: EntryId,
-    conversation_id: EntryId,
+    id: MessageId,
+    conversation_id: ConversationId,
     role: Role,
     kind: MessageKind,
     text: String,
@@ -101,12 +113,22 @@ struct MessageItem {
     prompt_version: Option<String>,
 }
 
+impl Entity for MessageItem {
+    const NAME: &'static str = "message";
+    type KeyInput<'a> = (&'a UserId, ConversationId, MessageId);
+
+    fn key((user, conversation, id): Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::message_sk(conversation, id))
+    }
+}
+
 impl MessageItem {
     fn new(user: &UserId, m: &ChatMessage) -> Self {
+        let Key { pk, sk } = Self::key((user, m.conversation_id, m.id));
         Self {
-            pk: keys::user_pk(user),
-            sk: keys::message_sk(m.conversation_id, m.id),
-            entity: entity::MESSAGE.to_owned(),
+            pk,
+            sk,
+            entity: Self::NAME.to_owned(),
             id: m.id,
             conversation_id: m.conversation_id,
             role: m.role,
@@ -143,28 +165,90 @@ impl MessageItem {
 /// once a delete has begun nothing more can be added to what it is deleting.
 const OPEN_CONVERSATION: &str = "attribute_exists(PK) AND attribute_not_exists(deleting)";
 
-/// A user's recent risk, as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SafetyState {
-    /// When a message last screened `elevated`.
-    #[serde(default)]
-    pub last_elevated_at: Option<Timestamp>,
-    /// When a message last screened `crisis`.
-    #[serde(default)]
-    pub last_crisis_at: Option<Timestamp>,
+impl Entity for RiskState {
+    const NAME: &'static str = "safety";
+    type KeyInput<'a> = &'a UserId;
+
+    fn key(user: Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::SAFETY_SK.to_owned())
+    }
 }
 
-impl SafetyState {
-    /// The level still in effect at `now`, given how long risk is remembered.
-    pub fn level_at(&self, now: Timestamp, window: SignedDuration) -> Level {
-        let recent = |at: Option<Timestamp>| at.is_some_and(|t| now.duration_since(t) <= window);
-        if recent(self.last_crisis_at) {
-            Level::Crisis
-        } else if recent(self.last_elevated_at) {
-            Level::Elevated
+/// A user's message count in one hour, kept by DynamoDB's TTL for two hours.
+struct QuotaWindow;
+
+impl QuotaWindow {
+    /// Counts one message against `quota` in the hour holding `at`; refused (the turn's
+    /// transaction cancelled) once the quota is used up.
+    fn count(
+        table: &str,
+        user: &UserId,
+        quota: Quota,
+        at: Timestamp,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let field = if quota.risky { "risky_used" } else { "used" };
+        update(
+            table,
+            Self::key((user, at)).item(),
+            format!(
+                "SET {field} = if_not_exists({field}, :zero) + :one, expires_at = :exp, entity = :entity"
+            ),
+            Some(&format!(
+                "attribute_not_exists({field}) OR {field} < :limit"
+            )),
+            HashMap::from([
+                (":zero".into(), n(0)),
+                (":one".into(), n(1)),
+                (":exp".into(), n(at.as_second() + 2 * 3600)),
+                (":entity".into(), s(Self::NAME)),
+                (":limit".into(), n(quota.limit)),
+            ]),
+        )
+    }
+}
+
+/// New messages in a conversation: its last activity (and so its place in the activity
+/// index) and its count move, and the disclosure's time when one was shown.
+struct Activity {
+    conversation: ConversationId,
+    /// The newest message's time.
+    at: Timestamp,
+    added: usize,
+    disclosed: bool,
+}
+
+impl Activity {
+    /// The update, refused once the conversation is being deleted.
+    fn update(&self, table: &str, user: &UserId) -> Result<TransactWriteItem, StoreError> {
+        let disclosed = if self.disclosed {
+            ", disclosed_at = :at"
         } else {
-            Level::None
-        }
+            ""
+        };
+        update(
+            table,
+            ConversationItem::key((user, self.conversation)).item(),
+            format!("SET last_message_at = :at, GSI1SK = :act{disclosed} ADD message_count :n"),
+            Some(OPEN_CONVERSATION),
+            HashMap::from([
+                (":at".into(), s(self.at.to_string())),
+                (
+                    ":act".into(),
+                    s(keys::activity_sk(self.at, self.conversation)),
+                ),
+                (":n".into(), n(self.added)),
+            ]),
+        )
+    }
+}
+
+impl Entity for QuotaWindow {
+    const NAME: &'static str = "quota";
+    /// The user and any instant of the hour.
+    type KeyInput<'a> = (&'a UserId, Timestamp);
+
+    fn key((user, at): Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::quota_sk(at))
     }
 }
 
@@ -179,16 +263,6 @@ pub struct UserTurn<'a> {
     pub quota: Option<Quota>,
     /// The in-flight idempotency record, if the client sent a key.
     pub idempotency: Option<&'a IdempotentWrite>,
-}
-
-/// An hourly message quota: ordinary messages and messages at risk count separately, the
-/// latter with a higher ceiling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quota {
-    /// The most messages of this kind in one hour.
-    pub limit: u32,
-    /// Whether this is the ceiling of messages at risk.
-    pub risky: bool,
 }
 
 /// Why the first write of a chat turn did not happen.
@@ -214,7 +288,7 @@ pub struct Reply<'a> {
     /// The caller.
     pub user: &'a UserId,
     /// The conversation.
-    pub conversation: EntryId,
+    pub conversation: ConversationId,
     /// The assistant messages, in order (a disclosure reminder, then the reply).
     pub messages: &'a [ChatMessage],
     /// Whether a disclosure was shown now.
@@ -278,10 +352,10 @@ impl Store {
     pub async fn get_conversation(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: ConversationId,
     ) -> Result<Option<Conversation>, StoreError> {
         Ok(self
-            .get_as::<ConversationItem>(Key::conversation(user, id))
+            .get::<ConversationItem>((user, id))
             .await?
             .map(ConversationItem::into_domain))
     }
@@ -290,7 +364,7 @@ impl Store {
     pub async fn conversation_with_recent(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: ConversationId,
         recent: usize,
     ) -> Result<Option<(Conversation, Vec<ChatMessage>)>, StoreError> {
         let mut query = PartitionQuery::new(keys::user_pk(user), keys::conversation_range(id));
@@ -335,7 +409,7 @@ impl Store {
     pub async fn list_messages(
         &self,
         user: &UserId,
-        conversation: EntryId,
+        conversation: ConversationId,
         filter: &MessageFilter,
         limit: usize,
         start: Option<Cursor>,
@@ -408,44 +482,15 @@ impl Store {
                 Some("attribute_not_exists(PK)"),
             )?,
         );
-        transaction.push(
-            "conversation",
-            update(
-                table,
-                Key::conversation(turn.user, message.conversation_id).item(),
-                "SET last_message_at = :at, GSI1SK = :act ADD message_count :one".into(),
-                Some(OPEN_CONVERSATION),
-                HashMap::from([
-                    (":at".into(), s(at.to_string())),
-                    (
-                        ":act".into(),
-                        s(keys::activity_sk(at, message.conversation_id)),
-                    ),
-                    (":one".into(), n(1)),
-                ]),
-            )?,
-        );
+        let activity = Activity {
+            conversation: message.conversation_id,
+            at,
+            added: 1,
+            disclosed: false,
+        };
+        transaction.push("conversation", activity.update(table, turn.user)?);
         if let Some(quota) = turn.quota {
-            let field = if quota.risky { "risky_used" } else { "used" };
-            let limit = quota.limit;
-            transaction.push(
-                "quota",
-                update(
-                table,
-                Key::quota(turn.user, at).item(),
-                format!(
-                    "SET {field} = if_not_exists({field}, :zero) + :one, expires_at = :exp, entity = :entity"
-                ),
-                Some(&format!("attribute_not_exists({field}) OR {field} < :limit")),
-                HashMap::from([
-                    (":zero".into(), n(0)),
-                    (":one".into(), n(1)),
-                    (":exp".into(), n(at.as_second() + 2 * 3600)),
-                    (":entity".into(), s(entity::QUOTA)),
-                    (":limit".into(), n(limit)),
-                ]),
-                )?,
-            );
+            transaction.push("quota", QuotaWindow::count(table, turn.user, quota, at)?);
         }
         if let Some(write) = turn.idempotency {
             transaction.push(
@@ -454,7 +499,7 @@ impl Store {
             );
         }
         let level = message.safety_level.unwrap_or(Level::None);
-        if level >= Level::Elevated {
+        if risk::at_risk(level) {
             transaction.extend(
                 "risk",
                 self.risk_writes(
@@ -486,13 +531,13 @@ impl Store {
         Ok(vec![
             update(
                 table,
-                Key::safety(user).item(),
+                RiskState::key(user).item(),
                 format!("SET {field} = :at, screen_version = :v, entity = :entity"),
                 None,
                 HashMap::from([
                     (":at".into(), s(at.to_string())),
                     (":v".into(), s(screen_version.unwrap_or_default())),
-                    (":entity".into(), s(entity::SAFETY)),
+                    (":entity".into(), s(RiskState::NAME)),
                 ]),
             )?,
             super::referrals::pending_referral_write(table, user, level, at, withheld)?,
@@ -526,7 +571,7 @@ impl Store {
         let level = message.safety_level.unwrap_or(Level::None);
         update(
             self.table(),
-            Key::message(user, message.conversation_id, message.id).item(),
+            MessageItem::key((user, message.conversation_id, message.id)).item(),
             "SET safety_level = :level, screen = :screen".into(),
             Some("attribute_exists(PK)"),
             HashMap::from([
@@ -554,30 +599,13 @@ impl Store {
                 put(table, to_item(MessageItem::new(reply.user, message))?, None)?,
             );
         }
-        let mut expression = "SET last_message_at = :at, GSI1SK = :act".to_owned();
-        let mut values = HashMap::from([
-            (":at".to_owned(), s(last.created_at.to_string())),
-            (
-                ":act".to_owned(),
-                s(keys::activity_sk(last.created_at, reply.conversation)),
-            ),
-            (":n".to_owned(), n(reply.messages.len())),
-        ]);
-        if reply.disclosed {
-            expression.push_str(", disclosed_at = :at");
-        }
-        expression.push_str(" ADD message_count :n");
-        values.insert(":at".into(), s(last.created_at.to_string()));
-        transaction.push(
-            "conversation",
-            update(
-                table,
-                Key::conversation(reply.user, reply.conversation).item(),
-                expression,
-                Some(OPEN_CONVERSATION),
-                values,
-            )?,
-        );
+        let activity = Activity {
+            conversation: reply.conversation,
+            at: last.created_at,
+            added: reply.messages.len(),
+            disclosed: reply.disclosed,
+        };
+        transaction.push("conversation", activity.update(table, reply.user)?);
         if let Some(write) = reply.idempotency {
             transaction.push(
                 IDEMPOTENCY,
@@ -595,13 +623,13 @@ impl Store {
     pub async fn begin_deleting_conversation(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: ConversationId,
     ) -> Result<bool, StoreError> {
         let marked = self
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(Key::conversation(user, id).item()))
+            .set_key(Some(ConversationItem::key((user, id)).item()))
             .update_expression("SET deleting = :yes")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
@@ -616,7 +644,7 @@ impl Store {
     pub async fn delete_conversation(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: ConversationId,
     ) -> Result<bool, StoreError> {
         if !self.begin_deleting_conversation(user, id).await? {
             return Ok(false);
@@ -682,11 +710,8 @@ impl Store {
     }
 
     /// The user's risk state (one round trip).
-    pub async fn safety_state(&self, user: &UserId) -> Result<SafetyState, StoreError> {
-        Ok(self
-            .get_as::<SafetyState>(Key::safety(user))
-            .await?
-            .unwrap_or_default())
+    pub async fn risk_state(&self, user: &UserId) -> Result<RiskState, StoreError> {
+        Ok(self.get::<RiskState>(user).await?.unwrap_or_default())
     }
 }
 
@@ -728,7 +753,7 @@ mod tests {
         let screening = Screen::rules_only().screen(text.as_str());
         assert_eq!(screening.level, Level::Crisis);
         let now = Timestamp::now();
-        let message = ChatMessage::user(EntryId::new_at(now), &text, now, &screening);
+        let message = ChatMessage::user(ConversationId::new_at(now), &text, now, &screening);
         let turn = UserTurn {
             user: &user,
             message: &message,

@@ -12,7 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
-use super::keys::{self, Key, entity};
+use super::entity::Entity;
+use super::keys::{self, Key};
 use super::transact::{TransactFailure, Transaction};
 use super::{Item, Store, StoreError, n};
 use crate::domain::UserId;
@@ -79,8 +80,9 @@ impl IdempotencyRecord {
     }
 }
 
+/// An idempotency record as stored.
 #[derive(Serialize, Deserialize)]
-struct RecordItem {
+pub(crate) struct RecordItem {
     #[serde(rename = "PK")]
     pk: String,
     #[serde(rename = "SK")]
@@ -99,6 +101,15 @@ struct RecordItem {
     lease_until_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stored: Option<String>,
+}
+
+impl Entity for RecordItem {
+    const NAME: &'static str = "idempotency";
+    type KeyInput<'a> = (&'a UserId, &'a str);
+
+    fn key((user, key): Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::idempotency_sk(key))
+    }
 }
 
 /// An idempotency record to write together with an entity.
@@ -124,10 +135,11 @@ pub struct IdempotentWrite {
 impl IdempotentWrite {
     fn item(&self) -> Result<Item, StoreError> {
         let expires = self.now.saturating_add(RETENTION).unwrap_or(self.now);
+        let Key { pk, sk } = RecordItem::key((&self.user, &self.key));
         Ok(to_item(RecordItem {
-            pk: keys::user_pk(&self.user),
-            sk: keys::idempotency_sk(&self.key),
-            entity: entity::IDEMPOTENCY.to_owned(),
+            pk,
+            sk,
+            entity: RecordItem::NAME.to_owned(),
             request_hash: self.request_hash.clone(),
             state: if self.response.is_some() {
                 RecordState::Completed
@@ -269,7 +281,7 @@ impl Store {
         self.client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(Key::idempotency(user, key).item()))
+            .set_key(Some(RecordItem::key((user, key)).item()))
             .condition_expression("#state = :in_flight")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":in_flight", super::s("in_flight"))
@@ -289,10 +301,7 @@ impl Store {
         key: &str,
         now: Timestamp,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let Some(record) = self
-            .get_as::<RecordItem>(Key::idempotency(user, key))
-            .await?
-        else {
+        let Some(record) = self.get::<RecordItem>((user, key)).await? else {
             return Ok(None);
         };
         if record.expires_at < now.as_second() {
@@ -322,7 +331,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(Key::idempotency(user, key).item()))
+            .set_key(Some(RecordItem::key((user, key)).item()))
             .update_expression("SET lease_until_ms = :lease")
             .condition_expression("#state = :in_flight AND lease_until_ms < :now")
             .expression_attribute_names("#state", "state")

@@ -16,13 +16,14 @@
 //! round trip), and deleting a conversation is one range.
 //!
 //! Each item also carries an `entity` attribute naming its type, so a console reader (or a
-//! future export) can tell items apart without parsing keys.
+//! future export) can tell items apart without parsing keys. Both are said once per kind of
+//! item, by its [`super::entity::Entity`] impl, from the sort keys built here.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
 use super::{Item, s};
-use crate::domain::{EntryId, UserId};
+use crate::domain::{ConversationId, MessageId, MoodId, UserId};
 
 /// Partition key attribute name.
 pub const PK: &str = "PK";
@@ -40,26 +41,6 @@ pub const BY_ACTIVITY: super::page::IndexKeys = super::page::IndexKeys {
     sk: "GSI1SK",
 };
 
-/// The item types, as stored in [`ENTITY`].
-pub mod entity {
-    /// A conversation.
-    pub const CONVERSATION: &str = "conversation";
-    /// A chat message.
-    pub const MESSAGE: &str = "message";
-    /// A user's risk state.
-    pub const SAFETY: &str = "safety";
-    /// A message quota window.
-    pub const QUOTA: &str = "quota";
-    /// An anonymous daily counter.
-    pub const COUNTER: &str = "counter";
-    /// A user's referrals of one day not yet added to the anonymous counter.
-    pub const PENDING_REFERRAL: &str = "pending_referral";
-    /// A mood entry.
-    pub const MOOD: &str = "mood";
-    /// An idempotency record.
-    pub const IDEMPOTENCY: &str = "idempotency";
-}
-
 const MOOD_PREFIX: &str = "MOOD#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMP#";
 
@@ -69,50 +50,47 @@ pub fn user_pk(user: &UserId) -> String {
 }
 
 /// A mood entry's sort key.
-pub fn mood_sk(id: EntryId) -> String {
+pub fn mood_sk(id: MoodId) -> String {
     format!("{MOOD_PREFIX}{id}")
 }
 
 /// The sort-key range of moods recorded between `from` and `to`, inclusive.
 pub fn mood_sk_range(from: Option<Timestamp>, to: Option<Timestamp>) -> (String, String) {
-    let low = from.map_or_else(|| MOOD_PREFIX.to_owned(), |t| mood_sk(EntryId::min_at(t)));
+    let low = from.map_or_else(|| MOOD_PREFIX.to_owned(), |t| mood_sk(MoodId::min_at(t)));
     // `~` sorts after every Crockford base32 character, so the prefix alone bounds the top.
-    let high = to.map_or_else(
-        || format!("{MOOD_PREFIX}~"),
-        |t| mood_sk(EntryId::max_at(t)),
-    );
+    let high = to.map_or_else(|| format!("{MOOD_PREFIX}~"), |t| mood_sk(MoodId::max_at(t)));
     (low, high)
 }
 
 /// The sort key of a conversation.
-pub fn conversation_sk(id: EntryId) -> String {
+pub fn conversation_sk(id: ConversationId) -> String {
     format!("CONV#{id}#META")
 }
 
 /// The sort key of a message of conversation `conversation`.
-pub fn message_sk(conversation: EntryId, id: EntryId) -> String {
+pub fn message_sk(conversation: ConversationId, id: MessageId) -> String {
     format!("CONV#{conversation}#{id}")
 }
 
 /// The sort-key range of a conversation's messages created between `from` and `to`.
 pub fn message_sk_range(
-    conversation: EntryId,
+    conversation: ConversationId,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
 ) -> (String, String) {
     let low = from.map_or_else(
         || format!("CONV#{conversation}#0"),
-        |t| message_sk(conversation, EntryId::min_at(t)),
+        |t| message_sk(conversation, MessageId::min_at(t)),
     );
     let high = to.map_or_else(
         || format!("CONV#{conversation}#7~"),
-        |t| message_sk(conversation, EntryId::max_at(t)),
+        |t| message_sk(conversation, MessageId::max_at(t)),
     );
     (low, high)
 }
 
 /// The range holding a conversation *and* its messages: messages ascending, then `#META`.
-pub fn conversation_range(conversation: EntryId) -> (String, String) {
+pub fn conversation_range(conversation: ConversationId) -> (String, String) {
     (
         format!("CONV#{conversation}#0"),
         conversation_sk(conversation),
@@ -120,8 +98,8 @@ pub fn conversation_range(conversation: EntryId) -> (String, String) {
 }
 
 /// The activity-index sort key of a conversation last active at `at`.
-pub fn activity_sk(at: Timestamp, conversation: EntryId) -> String {
-    format!("ACTIVE#{}#{conversation}", EntryId::max_at(at))
+pub fn activity_sk(at: Timestamp, conversation: ConversationId) -> String {
+    format!("ACTIVE#{}#{conversation}", ConversationId::max_at(at))
 }
 
 /// The activity-index range of every conversation.
@@ -197,56 +175,20 @@ pub struct Key {
 }
 
 impl Key {
-    /// A mood entry of `user`.
-    pub fn mood(user: &UserId, id: EntryId) -> Self {
-        Self::in_user(user, mood_sk(id))
-    }
-
-    /// A conversation of `user` (its metadata item).
-    pub fn conversation(user: &UserId, id: EntryId) -> Self {
-        Self::in_user(user, conversation_sk(id))
-    }
-
-    /// A message of a conversation of `user`.
-    pub fn message(user: &UserId, conversation: EntryId, id: EntryId) -> Self {
-        Self::in_user(user, message_sk(conversation, id))
-    }
-
-    /// The risk state of `user`.
-    pub fn safety(user: &UserId) -> Self {
-        Self::in_user(user, SAFETY_SK.to_owned())
-    }
-
-    /// The message quota of `user` for the hour holding `at`.
-    pub fn quota(user: &UserId, at: Timestamp) -> Self {
-        Self::in_user(user, quota_sk(at))
-    }
-
-    /// The idempotency record of `user`'s `key`.
-    pub fn idempotency(user: &UserId, key: &str) -> Self {
-        Self::in_user(user, idempotency_sk(key))
-    }
-
-    /// The referrals of `day` not yet counted, in the partition `user_pk` (as read back from
-    /// the index, which gives partitions, not users).
-    pub fn pending_referral(user_pk: &str, day: &str) -> Self {
-        Self {
-            pk: user_pk.to_owned(),
-            sk: pending_referral_sk(day),
-        }
-    }
-
-    /// One shard of the anonymous referral counter of `day`.
-    pub fn referral_shard(day: &str, shard: u8) -> Self {
-        Self {
-            pk: REFERRALS_PK.to_owned(),
-            sk: referral_shard_sk(day, shard),
-        }
-    }
-
-    fn in_user(user: &UserId, sk: String) -> Self {
+    /// An item in `user`'s partition with sort key `sk` (see [`super::entity::Entity::key`]:
+    /// only an entity's own impl calls this, with a sort key built in this module).
+    pub(crate) fn in_user(user: &UserId, sk: String) -> Self {
         Self {
             pk: user_pk(user),
+            sk,
+        }
+    }
+
+    /// An item outside any user's partition, or in a partition read back from the index
+    /// (which gives partitions, not users).
+    pub(crate) fn raw(pk: &str, sk: String) -> Self {
+        Self {
+            pk: pk.to_owned(),
             sk,
         }
     }
@@ -275,7 +217,7 @@ mod tests {
         let from: Timestamp = "2026-11-25T09:00:00Z".parse().unwrap();
         let to: Timestamp = "2026-11-25T11:00:00Z".parse().unwrap();
         let (low, high) = mood_sk_range(Some(from), Some(to));
-        let sk = mood_sk(EntryId::new_at(inside));
+        let sk = mood_sk(MoodId::new_at(inside));
         assert!(low <= sk && sk <= high);
         let (low, high) = mood_sk_range(None, None);
         assert!(low <= sk && sk <= high);
@@ -285,8 +227,8 @@ mod tests {
     #[test]
     fn a_conversations_messages_sort_before_it_and_inside_its_range() {
         let at: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
-        let conversation = EntryId::new_at(at);
-        let message = message_sk(conversation, EntryId::new_at(at));
+        let conversation = ConversationId::new_at(at);
+        let message = message_sk(conversation, MessageId::new_at(at));
         let (low, high) = conversation_range(conversation);
         assert!(low <= message && message < conversation_sk(conversation));
         assert_eq!(high, conversation_sk(conversation));
@@ -294,8 +236,8 @@ mod tests {
         assert!(low <= message && message <= high);
         assert!(conversation_sk(conversation) > high);
         let other = message_sk(
-            EntryId::new_at(at + jiff::SignedDuration::from_secs(1)),
-            EntryId::new_at(at),
+            ConversationId::new_at(at + jiff::SignedDuration::from_secs(1)),
+            MessageId::new_at(at),
         );
         assert!(!(low <= other && other <= high));
         assert!(

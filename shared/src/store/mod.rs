@@ -6,6 +6,7 @@
 //! outage), so handlers can answer 404/409/412 rather than 500.
 
 pub mod chat;
+pub mod entity;
 pub mod idempotency;
 pub mod keys;
 pub mod moods;
@@ -62,24 +63,35 @@ impl Store {
         &self.table
     }
 
-    /// Reads the item at `key` (strongly consistent, one round trip) as a `T`.
-    pub async fn get_as<T: serde::de::DeserializeOwned>(
+    /// Reads one `T` (strongly consistent, one round trip). An item of another kind at that
+    /// key is an error, never read as a `T`.
+    pub async fn get<T: entity::Entity + serde::de::DeserializeOwned>(
         &self,
-        key: keys::Key,
+        input: T::KeyInput<'_>,
     ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key.item()))
+            .set_key(Some(T::key(input).item()))
             .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        Ok(out
-            .item
-            .map(serde_dynamo::aws_sdk_dynamodb_1::from_item::<T>)
-            .transpose()?)
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        match item.get(keys::ENTITY) {
+            Some(AttributeValue::S(name)) if name == T::NAME => {}
+            _ => {
+                return Err(StoreError::Backend(format!(
+                    "the item at a {} key is not a {}",
+                    T::NAME,
+                    T::NAME
+                )));
+            }
+        }
+        Ok(Some(serde_dynamo::aws_sdk_dynamodb_1::from_item(item)?))
     }
 }
 

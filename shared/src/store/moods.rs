@@ -6,14 +6,16 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
+use super::entity::Entity;
 use super::idempotency::IdempotentWrite;
-use super::keys::{self, Key, entity};
+use super::idempotency::RecordItem;
+use super::keys::{self, Key};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::mood::{MoodChanges, MoodEntry, MoodScore, Note};
 use crate::domain::summary::MoodPoint;
 use crate::domain::text::{Label, Labels};
-use crate::domain::{EntryId, UserId};
+use crate::domain::{MoodId, UserId};
 
 /// The most entries one summary reads; far above a year of daily logging.
 pub const SUMMARY_MAX_ITEMS: usize = 20_000;
@@ -25,7 +27,7 @@ struct MoodItem {
     #[serde(rename = "SK")]
     sk: String,
     entity: String,
-    id: EntryId,
+    id: MoodId,
     score: u8,
     emotions: Vec<String>,
     tags: Vec<String>,
@@ -41,12 +43,22 @@ struct MoodItem {
     idempotency_key: Option<String>,
 }
 
+impl Entity for MoodItem {
+    const NAME: &'static str = "mood";
+    type KeyInput<'a> = (&'a UserId, MoodId);
+
+    fn key((user, id): Self::KeyInput<'_>) -> Key {
+        Key::in_user(user, keys::mood_sk(id))
+    }
+}
+
 impl MoodItem {
     fn new(user: &UserId, entry: &MoodEntry) -> Self {
+        let Key { pk, sk } = Self::key((user, entry.id));
         Self {
-            pk: keys::user_pk(user),
-            sk: keys::mood_sk(entry.id),
-            entity: entity::MOOD.to_owned(),
+            pk,
+            sk,
+            entity: Self::NAME.to_owned(),
             id: entry.id,
             score: entry.score.get(),
             emotions: entry.emotions.to_strings(),
@@ -125,9 +137,9 @@ impl Store {
     pub async fn get_mood(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: MoodId,
     ) -> Result<Option<MoodEntry>, StoreError> {
-        self.get_as::<MoodItem>(Key::mood(user, id))
+        self.get::<MoodItem>((user, id))
             .await?
             .map(MoodItem::into_entry)
             .transpose()
@@ -208,7 +220,7 @@ impl Store {
     pub async fn update_mood(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: MoodId,
         changes: &MoodChanges,
         expected_version: Option<u64>,
         now: Timestamp,
@@ -252,7 +264,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(Key::mood(user, id).item()))
+            .set_key(Some(MoodItem::key((user, id)).item()))
             .update_expression(expression)
             .condition_expression(condition)
             .set_expression_attribute_values(Some(values))
@@ -276,7 +288,7 @@ impl Store {
     async fn landed_update(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: MoodId,
         expected_version: Option<u64>,
         now: Timestamp,
     ) -> Result<MoodEntry, MoodWriteError> {
@@ -297,14 +309,14 @@ impl Store {
     pub async fn delete_mood(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: MoodId,
         expected_version: Option<u64>,
     ) -> Result<(), MoodWriteError> {
         let mut request = self
             .client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(Key::mood(user, id).item()))
+            .set_key(Some(MoodItem::key((user, id)).item()))
             .condition_expression(match expected_version {
                 Some(_) => "attribute_exists(PK) AND version = :expected",
                 None => "attribute_exists(PK)",
@@ -331,7 +343,7 @@ impl Store {
                 .client()
                 .delete_item()
                 .table_name(self.table())
-                .set_key(Some(Key::idempotency(user, key).item()))
+                .set_key(Some(RecordItem::key((user, key)).item()))
                 .send()
                 .await;
             if forgotten.is_err() {
@@ -346,7 +358,7 @@ impl Store {
     async fn explain_failed_write<E, R>(
         &self,
         user: &UserId,
-        id: EntryId,
+        id: MoodId,
         error: aws_sdk_dynamodb::error::SdkError<E, R>,
     ) -> MoodWriteError
     where

@@ -15,7 +15,8 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::keys::{self, Key, entity};
+use super::entity::Entity;
+use super::keys::{self, Key};
 use super::page::PartitionQuery;
 use super::transact::{TransactFailure, Transaction, update};
 use super::{Item, Store, StoreError, n, s};
@@ -72,6 +73,30 @@ struct Pending {
     replies_withheld: u64,
 }
 
+impl Entity for Pending {
+    const NAME: &'static str = "pending_referral";
+    /// The partition as read back from the index (which gives partitions, not users), and
+    /// the day.
+    type KeyInput<'a> = (&'a str, &'a str);
+
+    fn key((pk, day): Self::KeyInput<'_>) -> Key {
+        Key::raw(pk, keys::pending_referral_sk(day))
+    }
+}
+
+/// One shard of a day's anonymous referral counter (no user id, no text).
+struct ReferralShard;
+
+impl Entity for ReferralShard {
+    const NAME: &'static str = "counter";
+    /// The day and the shard.
+    type KeyInput<'a> = (&'a str, u8);
+
+    fn key((day, shard): Self::KeyInput<'_>) -> Key {
+        Key::raw(keys::REFERRALS_PK, keys::referral_shard_sk(day, shard))
+    }
+}
+
 impl Pending {
     fn counts(&self) -> Referrals {
         Referrals {
@@ -107,12 +132,12 @@ pub(crate) fn pending_referral_write(
     let day = keys::utc_day(at);
     update(
         table,
-        Key::pending_referral(&keys::user_pk(user), &day).item(),
+        Pending::key((&keys::user_pk(user), &day)).item(),
         format!("SET entity = :entity, GSI1PK = :gpk, GSI1SK = :day ADD {counter} :one{withheld}"),
         None,
         HashMap::from([
             (":one".into(), n(1)),
-            (":entity".into(), s(entity::PENDING_REFERRAL)),
+            (":entity".into(), s(Pending::NAME)),
             (":gpk".into(), s(keys::PENDING_REFERRALS_GSI_PK)),
             (":day".into(), s(day)),
         ]),
@@ -190,9 +215,7 @@ impl Store {
                 Err(TransactFailure::Store(error)) => return Err(error),
                 Err(TransactFailure::Cancelled(_)) => {}
             }
-            let fresh = self
-                .get_as::<Pending>(Key::pending_referral(&pending.pk, &pending.day))
-                .await?;
+            let fresh = self.get::<Pending>((&pending.pk, &pending.day)).await?;
             match fresh {
                 Some(fresh) => pending = fresh,
                 None => return Ok(()),
@@ -216,14 +239,14 @@ impl Store {
             .join(", ");
         let shard = update(
             self.table(),
-            Key::referral_shard(&pending.day, random_shard()).item(),
+            ReferralShard::key((&pending.day, random_shard())).item(),
             format!("SET entity = :entity ADD {adds}"),
             None,
             HashMap::from_iter(
                 values
                     .clone()
                     .into_iter()
-                    .chain([(":entity".to_owned(), s(entity::COUNTER))]),
+                    .chain([(":entity".to_owned(), s(ReferralShard::NAME))]),
             ),
         )?;
         // Deleted only if nothing was added since it was read.
@@ -241,9 +264,7 @@ impl Store {
         values.retain(|name, _| condition.contains(name.as_str()));
         let delete = Delete::builder()
             .table_name(self.table())
-            .set_key(Some(
-                Key::pending_referral(&pending.pk, &pending.day).item(),
-            ))
+            .set_key(Some(Pending::key((&pending.pk, &pending.day)).item()))
             .condition_expression(condition)
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
