@@ -251,3 +251,43 @@ async fn the_summary_matches_a_hand_computation() {
     );
     assert_eq!(weekly["overall"]["mean"], json!(5.8));
 }
+
+#[tokio::test]
+async fn every_time_in_a_response_is_utc_with_exactly_three_fractional_digits() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let shape = |t: &Value| {
+        let t = t.as_str().unwrap_or_default();
+        let b = t.as_bytes();
+        t.len() == 24
+            && t.ends_with('Z')
+            && b[19] == b'.'
+            && b[20..23].iter().all(u8::is_ascii_digit)
+    };
+    let mood = app
+        .create_mood(
+            &user,
+            json!({"score": 5, "recorded_at": "2026-11-20T08:30:00+01:00"}),
+        )
+        .await;
+    assert_eq!(mood["recorded_at"], "2026-11-20T07:30:00.000Z");
+    for field in ["created_at", "updated_at"] {
+        assert!(shape(&mood[field]), "{field}: {}", mood[field]);
+    }
+    let summary = json_ok(
+        app.get(&user, "/v1/moods/summary?from=2026-11-01T00:00:00Z")
+            .await,
+    )
+    .await;
+    assert_eq!(summary["from"], "2026-11-01T00:00:00.000Z");
+    assert!(shape(&summary["to"]));
+    let conversation = app.create_conversation(&user, json!({})).await;
+    for field in ["created_at", "last_message_at"] {
+        assert!(
+            shape(&conversation[field]),
+            "{field}: {}",
+            conversation[field]
+        );
+    }
+    assert!(shape(&conversation["messages"][0]["created_at"]));
+}

@@ -73,3 +73,27 @@ async fn a_summary_range_with_more_entries_than_it_may_read_is_refused_not_cut()
     let capped = store.mood_points(&id, from, to, 2).await.unwrap();
     assert!(capped.is_none(), "never the first two of three");
 }
+
+#[tokio::test]
+async fn an_item_of_another_kind_at_an_entitys_key_is_refused_not_read_as_that_entity() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    use therabot_shared::domain::MoodId;
+    use therabot_shared::store::keys::{mood_sk, user_pk};
+
+    let app = TestApp::start().await;
+    let store = app.api.context.store();
+    let user = UserId::parse(&app.user().sub).unwrap();
+    let id = MoodId::new_at(jiff::Timestamp::now());
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("PK", S(user_pk(&user)))
+        .item("SK", S(mood_sk(id)))
+        .item("entity", S("conversation".into()))
+        .send()
+        .await
+        .unwrap();
+    let read = store.get_mood(&user, id).await;
+    assert!(matches!(read, Err(StoreError::Backend(_))), "{read:?}");
+}

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind, Role};
+use therabot_shared::http::json;
 use therabot_shared::safety::resources::{CountryResources, Resource};
 use therabot_shared::safety::{LayerVerdict, Level};
 use utoipa::{IntoParams, ToSchema};
@@ -36,9 +37,11 @@ pub struct ConversationView {
     pub language: String,
     /// When it was created.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub created_at: Timestamp,
     /// When its last message was written.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub last_message_at: Timestamp,
     /// How many messages it holds.
     pub message_count: u64,
@@ -74,6 +77,7 @@ pub struct MessageView {
     pub text: String,
     /// When it was written.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub created_at: Timestamp,
     /// For user messages: what the crisis screen found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,9 +262,11 @@ pub struct StatusView {
     pub level: Level,
     /// When a message last screened `elevated`.
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(serialize_with = "json::optional_time")]
     pub last_elevated_at: Option<Timestamp>,
     /// When a message last screened `crisis`.
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(serialize_with = "json::optional_time")]
     pub last_crisis_at: Option<Timestamp>,
     /// Whether the app should open with a check-in.
     pub check_in_due: bool,

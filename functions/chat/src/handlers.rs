@@ -14,7 +14,7 @@ use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
-use therabot_shared::http::responses::{Authenticated, Found, JsonBodied};
+use therabot_shared::http::responses::{Authenticated, ById, Found, JsonBodied, Listed};
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
 use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{file, for_country};
@@ -185,7 +185,7 @@ fn opening_messages(
     params(ListConversationsQuery),
     responses(
         (status = 200, description = "One page", body = ConversationPage),
-        (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
+        Listed,
         Authenticated,
     )
 )]
@@ -216,9 +216,8 @@ pub(crate) async fn list_conversations(
     params(("id" = String, Path, description = "The conversation's id")),
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ById,
         Authenticated,
-        Found,
     )
 )]
 pub(crate) async fn get_conversation(
@@ -241,9 +240,8 @@ pub(crate) async fn get_conversation(
     params(("id" = String, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Deleted, with all its messages"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ById,
         Authenticated,
-        Found,
     )
 )]
 pub(crate) async fn delete_conversation(
@@ -295,7 +293,7 @@ fn text_param(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     params(("id" = String, Path, description = "The conversation's id"), ListMessagesQuery),
     responses(
         (status = 200, description = "One page", body = MessagePage),
-        (status = 400, description = "Bad parameter, id or next_token", body = Problem, content_type = "application/problem+json"),
+        Listed,
         Authenticated,
         Found,
     )

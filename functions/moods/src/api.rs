@@ -6,7 +6,7 @@ use therabot_shared::domain::mood::{self, MoodChanges, MoodEntry, MoodScore, New
 use therabot_shared::domain::summary::{BucketStats, MoodSummary, Stats, TagStats};
 use therabot_shared::domain::text::Labels;
 use therabot_shared::domain::{FieldError, FieldErrors, parse_timestamp};
-use therabot_shared::http::json::{nullable, present, present_whole_number, whole_number};
+use therabot_shared::http::json::{self, nullable, present, present_whole_number, whole_number};
 use utoipa::{IntoParams, ToSchema};
 
 /// A new mood entry.
@@ -79,12 +79,15 @@ pub struct Mood {
     pub note: Option<String>,
     /// When you felt this.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub recorded_at: Timestamp,
     /// When the entry was created.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub created_at: Timestamp,
     /// When the entry last changed.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub updated_at: Timestamp,
     /// The entry's version, also sent as its `ETag`.
     pub version: u64,
@@ -187,9 +190,11 @@ pub struct SummaryTag {
 pub struct Summary {
     /// Start of the range.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub from: Timestamp,
     /// End of the range.
     #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "json::time")]
     pub to: Timestamp,
     /// `day` or `week`.
     pub bucket: String,

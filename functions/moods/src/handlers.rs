@@ -18,7 +18,7 @@ use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
 use therabot_shared::http::responses::{
-    Authenticated, Conditional, Found, InFlight, JsonBodied, MatchRequired,
+    Authenticated, ById, Conditional, Found, InFlight, JsonBodied, Listed, MatchRequired,
 };
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
 use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
@@ -100,7 +100,7 @@ pub(crate) async fn create_mood(
     params(ListMoodsQuery),
     responses(
         (status = 200, description = "One page", body = MoodPage),
-        (status = 400, description = "Bad parameter or next_token", body = Problem, content_type = "application/problem+json"),
+        Listed,
         Authenticated,
     )
 )]
@@ -142,9 +142,8 @@ pub(crate) async fn list_moods(
     params(("id" = String, Path, description = "The entry's id")),
     responses(
         (status = 200, description = "The entry", body = Mood, headers(("ETag" = String))),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        ById,
         Authenticated,
-        Found,
     )
 )]
 pub(crate) async fn get_mood(

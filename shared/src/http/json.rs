@@ -143,6 +143,27 @@ where
     whole_number(deserializer).map(Some)
 }
 
+/// The one shape of a time on the wire: UTC with exactly three fractional digits
+/// (`2026-12-05T10:00:00.000Z`), the precision of every stored time, so every time a client
+/// reads has the same length and sorts as text.
+const WIRE_TIME: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
+/// Writes a response's time in [`WIRE_TIME`]'s shape (`#[serde(serialize_with = ...)]`).
+pub fn time<S: serde::Serializer>(at: &jiff::Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&at.strftime(WIRE_TIME))
+}
+
+/// [`time`] for a time that may be absent (`null`).
+pub fn optional_time<S: serde::Serializer>(
+    at: &Option<jiff::Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => time(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// A JSON response with `status` (the body is serialised without fallible steps that a
 /// request could influence).
 pub fn respond<T: serde::Serialize>(
@@ -395,5 +416,32 @@ mod tests {
             ApiError::BadRequest { .. }
         ));
         assert!(matches!(error_of("[1, 2]"), ApiError::BadRequest { .. }));
+    }
+
+    #[derive(serde::Serialize)]
+    struct Times {
+        #[serde(serialize_with = "time")]
+        at: jiff::Timestamp,
+        #[serde(serialize_with = "optional_time")]
+        maybe: Option<jiff::Timestamp>,
+    }
+
+    #[test]
+    fn times_on_the_wire_always_carry_three_fractional_digits_in_utc() {
+        let whole: jiff::Timestamp = "2026-12-05T10:00:00+01:00".parse().unwrap();
+        let fraction: jiff::Timestamp = "2026-12-05T09:00:00.12Z".parse().unwrap();
+        let written = serde_json::to_value(Times {
+            at: whole,
+            maybe: Some(fraction),
+        })
+        .unwrap();
+        assert_eq!(written["at"], "2026-12-05T09:00:00.000Z");
+        assert_eq!(written["maybe"], "2026-12-05T09:00:00.120Z");
+        let absent = serde_json::to_value(Times {
+            at: whole,
+            maybe: None,
+        })
+        .unwrap();
+        assert!(absent["maybe"].is_null());
     }
 }

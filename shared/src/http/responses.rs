@@ -84,3 +84,36 @@ pub enum MatchRequired {
     )]
     Missing(Problem),
 }
+
+/// A route that reads one item by its id and nothing else answers these (a route that also
+/// reads a body or a header lists its own 400 beside [`Found`]).
+#[derive(IntoResponses)]
+pub enum ById {
+    /// The id is not one the API issues.
+    #[response(
+        status = 400,
+        description = "Malformed id",
+        content_type = "application/problem+json"
+    )]
+    Malformed(Problem),
+    /// No item of the caller has this id.
+    #[response(
+        status = 404,
+        description = "No such item (or not yours)",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// Every list answers this for a parameter it cannot read, or a `next_token` that was not
+/// issued for this very list.
+#[derive(IntoResponses)]
+pub enum Listed {
+    /// Named in the problem's `errors`.
+    #[response(
+        status = 400,
+        description = "Malformed parameter, or a next_token not issued for this list",
+        content_type = "application/problem+json"
+    )]
+    BadParameter(Problem),
+}
