@@ -14,7 +14,7 @@ use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
-use therabot_shared::http::responses::{Authenticated, ById, Found, JsonBodied, Listed};
+use therabot_shared::http::responses::{Authenticated, Found, JsonBodied, Listed, MalformedId};
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
 use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{file, for_country};
@@ -216,7 +216,8 @@ pub(crate) async fn list_conversations(
     params(("id" = String, Path, description = "The conversation's id")),
     responses(
         (status = 200, description = "The conversation", body = ConversationView),
-        ById,
+        MalformedId,
+        Found,
         Authenticated,
     )
 )]
@@ -240,7 +241,8 @@ pub(crate) async fn get_conversation(
     params(("id" = String, Path, description = "The conversation's id")),
     responses(
         (status = 204, description = "Deleted, with all its messages"),
-        ById,
+        MalformedId,
+        Found,
         Authenticated,
     )
 )]

@@ -18,7 +18,7 @@ use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
 use therabot_shared::http::responses::{
-    Authenticated, ById, Conditional, Found, InFlight, JsonBodied, Listed, MatchRequired,
+    Authenticated, Conditional, Found, InFlight, JsonBodied, Listed, MalformedId, MatchRequired,
 };
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
 use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
@@ -142,7 +142,8 @@ pub(crate) async fn list_moods(
     params(("id" = String, Path, description = "The entry's id")),
     responses(
         (status = 200, description = "The entry", body = Mood, headers(("ETag" = String))),
-        ById,
+        MalformedId,
+        Found,
         Authenticated,
     )
 )]

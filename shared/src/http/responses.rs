@@ -85,10 +85,10 @@ pub enum MatchRequired {
     Missing(Problem),
 }
 
-/// A route that reads one item by its id and nothing else answers these (a route that also
-/// reads a body or a header lists its own 400 beside [`Found`]).
+/// A route whose only input is the id in its path answers this beside [`Found`] (a route
+/// that also reads a body or a header describes its own 400).
 #[derive(IntoResponses)]
-pub enum ById {
+pub enum MalformedId {
     /// The id is not one the API issues.
     #[response(
         status = 400,
@@ -96,13 +96,6 @@ pub enum ById {
         content_type = "application/problem+json"
     )]
     Malformed(Problem),
-    /// No item of the caller has this id.
-    #[response(
-        status = 404,
-        description = "No such item (or not yours)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
 }
 
 /// Every list answers this for a parameter it cannot read, or a `next_token` that was not
