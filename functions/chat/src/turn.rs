@@ -130,7 +130,7 @@ async fn store_message(
     let conversation = turn.conversation;
     let message = ChatMessage::user(conversation.id, text, now, screening);
     let in_flight =
-        key.map(|(key, hash)| in_flight_record(user, key, hash, now, conversation, message.id));
+        key.map(|(key, hash)| in_flight_record(user, key, hash, now, conversation.id, message.id));
     // Messages at risk count against their own, higher ceiling; past it they still get the
     // crisis resources in the 429 (never a bare refusal).
     let config = state.config();
@@ -172,7 +172,7 @@ fn in_flight_record(
     key: &IdempotencyKey,
     hash: &str,
     now: Timestamp,
-    conversation: &Conversation,
+    conversation: ConversationId,
     message: MessageId,
 ) -> IdempotentWrite {
     IdempotentWrite {
@@ -181,7 +181,7 @@ fn in_flight_record(
         request_hash: hash.to_owned(),
         response: None,
         now,
-        conversation: Some(conversation.id.to_string()),
+        conversation: Some(conversation.to_string()),
         stored: Some(message.to_string()),
     }
 }
@@ -235,7 +235,7 @@ async fn resume_or_answer(
         key,
         hash,
         now,
-        &conversation,
+        conversation.id,
         message.id,
     ));
     let stored = Stored {

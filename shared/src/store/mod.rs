@@ -85,8 +85,7 @@ impl Store {
             Some(AttributeValue::S(name)) if name == T::NAME => {}
             _ => {
                 return Err(StoreError::Backend(format!(
-                    "the item at a {} key is not a {}",
-                    T::NAME,
+                    "an item of another kind is stored at a {} key",
                     T::NAME
                 )));
             }
