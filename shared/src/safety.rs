@@ -1,5 +1,51 @@
 //! The crisis screen and crisis resources live in their own crate, `therabot-screen`
 //! (`shared/screen/`), which has no AWS dependency; this re-export keeps one path for the
-//! functions.
+//! functions, beside the one way every function screens what people write.
 
 pub use therabot_screen::*;
+
+use std::sync::Arc;
+
+use semantic::SemanticLayer;
+
+/// The offline layers (rules, then the semantic classifier off the async threads), in the
+/// context of the writer's `previous` level. If the classifier cannot run, the rules decide
+/// and the miss is recorded with the verdict: screening never fails and never blocks saving.
+pub async fn screen_offline(layer: &Arc<SemanticLayer>, text: &str, previous: Level) -> Screening {
+    let layer = layer.clone();
+    let owned = text.to_owned();
+    let screened = tokio::task::spawn_blocking(move || match layer.get() {
+        Ok(classifier) => Ok(Screen::new(classifier).screen_in_context(&owned, previous)),
+        Err(error) => {
+            tracing::error!(
+                error,
+                "the semantic screen is unavailable; rules alone decide"
+            );
+            Err("unavailable")
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        tracing::error!("the semantic screen failed; rules alone decide");
+        Err("failed")
+    });
+    screened.unwrap_or_else(|why| {
+        let mut screening = Screen::rules_only().screen_in_context(text, previous);
+        screening.add(semantic::unavailable("unloaded", why));
+        screening
+    })
+}
+
+/// The offline screen's verdict on something a person wrote and we keep (a journal entry, an
+/// exercise's note and thought record). It stands on its own: no previous message's context.
+pub async fn screen_writing(
+    layer: &Arc<SemanticLayer>,
+    text: &str,
+) -> crate::domain::risk::SafetyVerdict {
+    let screening = screen_offline(layer, text, Level::None).await;
+    crate::domain::risk::SafetyVerdict {
+        level: screening.level,
+        screen_version: SCREEN_VERSION.to_owned(),
+        layers: screening.layers,
+    }
+}

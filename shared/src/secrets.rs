@@ -124,6 +124,16 @@ impl Secrets {
         }
     }
 
+    /// Fetches the secret again now, whatever is held: a key it holds was just rejected, and
+    /// may have been rotated. (Callers limit how often: the exercise provider's failure is
+    /// remembered for 30 s.)
+    pub async fn refresh(&self) -> Result<Arc<SecretValues>, SecretsError> {
+        let mut cached = self.cached.lock().await;
+        let values = Arc::new(self.fetch().await?);
+        *cached = Some((Instant::now(), values.clone()));
+        Ok(values)
+    }
+
     async fn fetch(&self) -> Result<SecretValues, SecretsError> {
         let out = self
             .client

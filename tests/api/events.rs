@@ -11,7 +11,7 @@ use therabot_local::repository_root;
 use therabot_shared::AppContext;
 use therabot_shared::domain::mood::{MoodEntry, MoodScore};
 use therabot_shared::domain::text::Labels;
-use therabot_shared::domain::{ConversationId, MoodId, UserId};
+use therabot_shared::domain::{ConversationId, JournalId, MoodId, UserId};
 use tower::ServiceExt;
 
 use crate::support::TestApp;
@@ -26,6 +26,12 @@ const EXPECTED: &[(&str, u16)] = &[
     ("chat-create-conversation.json", 201),
     ("chat-safety-resources.json", 200),
     ("chat-safety-status.json", 200),
+    ("journals-get.json", 200),
+    ("journals-update.json", 200),
+    ("journals-delete.json", 204),
+    ("journals-create.json", 201),
+    ("journals-list.json", 200),
+    ("journals-prompts.json", 200),
     ("moods-get.json", 200),
     ("moods-update.json", 200),
     ("moods-delete.json", 204),
@@ -53,6 +59,10 @@ fn router_for(file: &str, context: &AppContext) -> Router {
             })
             .unwrap();
             chat::router(chat::ChatState::new(context.clone(), config).unwrap())
+        }
+        Some("journals") => {
+            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            journals::router(journals::JournalsState::new(context.clone(), model_dir).unwrap())
         }
         _ => panic!("no function for event {file}: add it to events.rs"),
     }
@@ -89,6 +99,38 @@ async fn seed(context: &AppContext, event: &serde_json::Value) {
         version: 1,
     };
     store.put_mood(&user, &entry, None).await.unwrap();
+}
+
+/// The journal entry the get/update/delete events address, fresh at version 1.
+async fn seed_journal(context: &AppContext, event: &serde_json::Value) {
+    use therabot_shared::domain::journal::{JournalBody, MoodLink, NewJournal};
+    use therabot_shared::domain::risk::SafetyVerdict;
+    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .unwrap();
+    let id: JournalId = event["pathParameters"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let user = UserId::parse(sub).unwrap();
+    let store = context.store();
+    let _ = store.delete_journal(&user, id, None).await;
+    let safety = SafetyVerdict {
+        level: therabot_shared::safety::Level::None,
+        screen_version: "seed".into(),
+        layers: Vec::new(),
+    };
+    let new = NewJournal {
+        body: JournalBody::parse("body", "A seeded entry.").unwrap(),
+        title: None,
+        tags: Labels::default(),
+        prompt_id: None,
+        mood: MoodLink::None,
+    };
+    let mut entry = new.into_entry(Timestamp::now(), safety);
+    entry.id = id;
+    store.put_journal(&user, &entry, None).await.unwrap();
 }
 
 /// The conversation the chat events address, fresh.
@@ -146,6 +188,7 @@ async fn every_sample_event_is_served_by_its_function() {
     );
 
     seed(context, &read("moods-get.json")).await;
+    seed_journal(context, &read("journals-get.json")).await;
     seed_conversation(context, &read("chat-get-conversation.json")).await;
     for (file, status) in EXPECTED {
         // The events name the example pool's issuer (set AUTH_ISSUER to it for `sam local

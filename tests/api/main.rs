@@ -20,6 +20,7 @@ mod contract;
 mod events;
 mod idempotency;
 mod isolation;
+mod journals;
 mod judge;
 mod moods;
 mod openapi;

@@ -21,6 +21,7 @@ pub fn openapi() -> OpenApi {
         .build();
     doc.merge(moods::openapi());
     doc.merge(chat::openapi());
+    doc.merge(journals::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -162,6 +163,37 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
             serde_json::json!({"enum": ["en", "es", null]}),
         ),
     ]);
+    // Journals: the same label rules, a body that says something, a one-line title, a
+    // prompt of the catalogue, a mood entry's id.
+    let prompt_ids: Vec<&str> = journals::prompts::list(None)
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    for schema in ["CreateJournal", "UpdateJournal"] {
+        rules.extend([
+            (schema, "tags", labels.clone()),
+            (
+                schema,
+                "body",
+                serde_json::json!({"pattern": non_blank_text_pattern()}),
+            ),
+            (
+                schema,
+                "title",
+                serde_json::json!({"pattern": single_line_pattern()}),
+            ),
+            (
+                schema,
+                "mood_id",
+                serde_json::json!({"pattern": therabot_shared::domain::ids::ID_PATTERN}),
+            ),
+        ]);
+    }
+    rules.push((
+        "CreateJournal",
+        "prompt_id",
+        serde_json::json!({"enum": prompt_ids}),
+    ));
     for (schema, property, patch) in rules {
         let target = &mut value["components"]["schemas"][schema]["properties"][property];
         debug_assert!(
@@ -175,9 +207,23 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
     serde_json::from_value(value).unwrap_or(doc)
 }
 
+/// Rules utoipa's types cannot hold (JSON Schema's `not`), written into the document's text:
+/// going through `serde_json::Value` would sort every key of the committed document.
+fn state_rules_beyond_utoipa(text: &mut String) {
+    // `mood` and `mood_id` say one thing two ways: at most one of them may be given.
+    for schema in ["CreateJournal", "UpdateJournal"] {
+        let opening = format!("\n      \"{schema}\": {{\n");
+        if let Some(at) = text.find(&opening) {
+            let rule = "        \"not\": {\n          \"required\": [\n            \"mood\",\n            \"mood_id\"\n          ]\n        },\n";
+            text.insert_str(at + opening.len(), rule);
+        }
+    }
+}
+
 /// The document as committed in `docs/openapi.json`.
 pub fn openapi_json() -> String {
     let mut text = openapi().to_pretty_json().unwrap_or_default();
+    state_rules_beyond_utoipa(&mut text);
     text.push('\n');
     text
 }

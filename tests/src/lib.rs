@@ -131,7 +131,8 @@ impl LocalApi {
                 .or_else(|| (name == "SCREEN_MODEL_DIR").then(|| model_dir.clone()))
         })?;
         let issuer = Arc::new(LocalIssuer::new(issuer_url, options.key_file.as_deref())?);
-        let app = app(context.clone(), chat_config, issuer.clone())?;
+        let journals = journals::JournalsState::new(context.clone(), model_dir.clone().into())?;
+        let app = app(context.clone(), chat_config, journals, issuer.clone())?;
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");
@@ -165,10 +166,12 @@ impl Drop for LocalApi {
 pub fn app(
     context: AppContext,
     chat_config: chat::ChatConfig,
+    journals: journals::JournalsState,
     issuer: Arc<LocalIssuer>,
 ) -> Result<Router, String> {
     let (moods_routes, _) = moods::routes().split_for_parts();
     let (chat_routes, _) = chat::routes().split_for_parts();
+    let (journal_routes, _) = journals::routes().split_for_parts();
     let chat_state = chat::ChatState::new(context.clone(), chat_config)?;
     let local = Router::new()
         .route("/_local/token", post(mint_token))
@@ -178,6 +181,7 @@ pub fn app(
         moods_routes
             .with_state(context)
             .merge(chat_routes.with_state(chat_state))
+            .merge(journal_routes.with_state(journals))
             .merge(local)
             .merge(docs::routes()),
     ))

@@ -4,7 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind, Role};
 use therabot_shared::http::json;
-use therabot_shared::safety::resources::{CountryResources, Resource};
+pub use therabot_shared::http::safety::SafetyView;
+use therabot_shared::safety::resources::Resource;
 use therabot_shared::safety::{LayerVerdict, Level};
 use utoipa::{IntoParams, ToSchema};
 
@@ -108,34 +109,6 @@ impl From<&ChatMessage> for MessageView {
             screen_version: m.screen_version.clone(),
             screen: m.screen.clone(),
             responder: m.responder.clone(),
-        }
-    }
-}
-
-/// What the app should show about safety alongside a reply.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SafetyView {
-    /// `none`, `elevated` or `crisis`.
-    pub level: Level,
-    /// Crisis lines to offer (empty when the level is `none`).
-    pub resources: Vec<Resource>,
-    /// The emergency number, when resources are given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub emergency_number: Option<String>,
-}
-
-impl SafetyView {
-    /// The view for `level`, with `resources` when the level calls for them.
-    pub fn new(level: Level, resources: &CountryResources) -> Self {
-        let show = level >= Level::Elevated;
-        Self {
-            level,
-            resources: if show {
-                resources.resources.clone()
-            } else {
-                Vec::new()
-            },
-            emergency_number: show.then(|| resources.emergency.clone()),
         }
     }
 }

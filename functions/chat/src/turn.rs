@@ -29,7 +29,7 @@ use therabot_shared::http::{ApiError, JsonBody, Problem, json};
 use therabot_shared::llm::{ChatModel, PromptMessage, cap_length};
 use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
-    Layer, LayerVerdict, Level, SCREEN_VERSION, Screen, Screening, judge, reply, semantic,
+    Layer, LayerVerdict, Level, SCREEN_VERSION, Screening, judge, reply,
 };
 use therabot_shared::store::chat::{Reply, TurnError, UserTurn};
 use therabot_shared::store::idempotency::IdempotentWrite;
@@ -320,13 +320,9 @@ async fn finish_turn(
         &after,
     )
     .await;
-    if risk::at_risk(level) {
-        // The referral is already stored with the message; this only moves it into the
-        // anonymous counters, and a failure leaves it pending, counted and moved later.
-        if let Err(error) = state.app().store().count_referrals(user).await {
-            tracing::warn!(error = %error, "the referral stays pending");
-        }
-    }
+    // The referral is already stored with the message; this only moves it into the
+    // anonymous counters.
+    state.app().store().count_referrals_after(user, level).await;
     response
 }
 
@@ -439,31 +435,9 @@ struct AfterScreen<'a> {
     withheld: bool,
 }
 
-/// The offline layers (rules, then the semantic classifier off the async threads). If the
-/// classifier cannot run, the rules decide and the miss is recorded with the message.
+/// The offline layers, as every function screens what people write.
 async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Screening {
-    let layer = state.semantic().clone();
-    let owned = text.to_owned();
-    let screened = tokio::task::spawn_blocking(move || match layer.get() {
-        Ok(classifier) => Ok(Screen::new(classifier).screen_in_context(&owned, previous)),
-        Err(error) => {
-            tracing::error!(
-                error,
-                "the semantic screen is unavailable; rules alone decide"
-            );
-            Err("unavailable")
-        }
-    })
-    .await
-    .unwrap_or_else(|_| {
-        tracing::error!("the semantic screen failed; rules alone decide");
-        Err("failed")
-    });
-    screened.unwrap_or_else(|why| {
-        let mut screening = Screen::rules_only().screen_in_context(text, previous);
-        screening.add(semantic::unavailable("unloaded", why));
-        screening
-    })
+    therabot_shared::safety::screen_offline(state.semantic(), text, previous).await
 }
 
 /// Round trip 3. The person already has their answer; if storing it fails twice, the failure

@@ -21,7 +21,7 @@ use therabot_shared::http::responses::{
     Authenticated, Conditional, Found, InFlight, JsonBodied, Listed, MalformedId, MatchRequired,
 };
 use therabot_shared::http::{ApiError, ApiQuery, JsonBody, Problem, json};
-use therabot_shared::store::moods::{MoodFilter, MoodWriteError, SUMMARY_MAX_ITEMS};
+use therabot_shared::store::moods::{MoodFilter, SUMMARY_MAX_ITEMS};
 
 use crate::api::{CreateMood, ListMoodsQuery, Mood, MoodPage, Summary, SummaryQuery, UpdateMood};
 
@@ -35,14 +35,6 @@ fn entry_response(status: StatusCode, entry: &MoodEntry) -> Response {
         .headers_mut()
         .insert(header::ETAG, etag(entry.version));
     response
-}
-
-fn write_error(error: MoodWriteError) -> ApiError {
-    match error {
-        MoodWriteError::NotFound => ApiError::NotFound,
-        MoodWriteError::VersionMismatch => ApiError::PreconditionFailed,
-        MoodWriteError::Store(error) => error.into(),
-    }
 }
 
 /// Log a mood.
@@ -191,8 +183,7 @@ pub(crate) async fn update_mood(
     let entry = context
         .store()
         .update_mood(&identity.user, id, &changes, expected, context.now())
-        .await
-        .map_err(write_error)?;
+        .await?;
     Ok(entry_response(StatusCode::OK, &entry))
 }
 
@@ -221,8 +212,7 @@ pub(crate) async fn delete_mood(
     context
         .store()
         .delete_mood(&identity.user, id, expected)
-        .await
-        .map_err(write_error)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

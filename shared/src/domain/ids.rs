@@ -48,6 +48,12 @@ pub mod kind {
     /// A chat message.
     #[derive(Debug)]
     pub enum Message {}
+    /// A journal entry.
+    #[derive(Debug)]
+    pub enum Journal {}
+    /// An exercise completion.
+    #[derive(Debug)]
+    pub enum Completion {}
 }
 
 /// The id of a mood entry; its time part is the entry's `recorded_at`.
@@ -56,6 +62,10 @@ pub type MoodId = Id<kind::Mood>;
 pub type ConversationId = Id<kind::Conversation>;
 /// The id of a chat message; its time part is its creation.
 pub type MessageId = Id<kind::Message>;
+/// The id of a journal entry; its time part is its creation.
+pub type JournalId = Id<kind::Journal>;
+/// The id of an exercise completion; its time part is when the exercise started.
+pub type CompletionId = Id<kind::Completion>;
 
 impl<E> Id<E> {
     /// A fresh id whose time part is `at` (truncated to the millisecond).

@@ -4,13 +4,15 @@
 //! invalid value, so code that holds one needs no further checks.
 
 pub mod chat;
+pub mod completion;
 pub mod ids;
+pub mod journal;
 pub mod mood;
 pub mod risk;
 pub mod summary;
 pub mod text;
 
-pub use ids::{ConversationId, Id, MessageId, MoodId, UserId, kind};
+pub use ids::{CompletionId, ConversationId, Id, JournalId, MessageId, MoodId, UserId, kind};
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,11 @@ impl FieldErrors {
     /// Records an error.
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);
+    }
+
+    /// How many errors are recorded so far (a nested parse compares before and after).
+    pub fn count(&self) -> usize {
+        self.0.len()
     }
 
     /// The errors recorded, if any.

@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::safety::Level;
 
+/// The screen's verdict on something a person wrote and we keep (a journal entry, an
+/// exercise's note and thought record), as stored with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SafetyVerdict {
+    /// The highest level of the layers that ran.
+    pub level: Level,
+    /// The screen's version.
+    pub screen_version: String,
+    /// What each layer said.
+    pub layers: Vec<crate::safety::LayerVerdict>,
+}
+
 /// A user's recent risk: when their messages last screened `elevated` and `crisis`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskState {

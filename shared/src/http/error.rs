@@ -264,6 +264,17 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::store::versioned::WriteError> for ApiError {
+    fn from(error: crate::store::versioned::WriteError) -> Self {
+        use crate::store::versioned::WriteError;
+        match error {
+            WriteError::NotFound => Self::NotFound,
+            WriteError::VersionMismatch => Self::PreconditionFailed,
+            WriteError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<crate::secrets::SecretsError> for ApiError {
     fn from(error: crate::secrets::SecretsError) -> Self {
         Self::internal(error)

@@ -174,7 +174,7 @@ pub struct CreateRequest<'a> {
 /// With one: `write(Some(record))` must store the entity and the completed record in one
 /// transaction; if the key turns out to be taken, the first request's record answers
 /// (replay, 422 or 409).
-pub async fn create_once<F, Fut>(
+pub async fn create_once<F, Fut, E>(
     store: &Store,
     request: CreateRequest<'_>,
     response: Response,
@@ -183,10 +183,11 @@ pub async fn create_once<F, Fut>(
 ) -> Result<Response, ApiError>
 where
     F: FnOnce(Option<IdempotentWrite>) -> Fut,
-    Fut: std::future::Future<Output = Result<(), StoreError>>,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: CreateFailure,
 {
     let Some(key) = request.key else {
-        write(None).await?;
+        write(None).await.map_err(Into::into)?;
         return Ok(response);
     };
     let hash = request_hash(request.route, request.document);
@@ -200,10 +201,23 @@ where
     record.conversation = request.conversation;
     match write(Some(record)).await {
         Ok(()) => Ok(response),
-        Err(error) if is_taken(&error) => {
+        Err(error) if error.key_taken() => {
             answer_taken_key(store, request.user, key, &hash, request.now).await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// A create's failure: either the idempotency key is taken (the first request's record
+/// answers) or something to report as it is.
+pub trait CreateFailure: Into<ApiError> {
+    /// Whether the write failed because the idempotency key is taken.
+    fn key_taken(&self) -> bool;
+}
+
+impl CreateFailure for StoreError {
+    fn key_taken(&self) -> bool {
+        is_taken(self)
     }
 }
 

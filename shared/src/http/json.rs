@@ -143,6 +143,31 @@ where
     whole_number(deserializer).map(Some)
 }
 
+/// [`whole_number`] for a field that may be left out (`None`) or be `null` (`Some(None)`,
+/// "remove it"). Use with `#[serde(default, deserialize_with = "nullable_whole_number")]`.
+pub fn nullable_whole_number<'de, D>(deserializer: D) -> Result<Option<Option<i64>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Nullable;
+    impl<'de> serde::de::Visitor<'de> for Nullable {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer or null")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            whole_number(d).map(Some)
+        }
+    }
+    deserializer.deserialize_option(Nullable).map(Some)
+}
+
 /// The one shape of a time on the wire: UTC with exactly three fractional digits
 /// (`2026-12-05T10:00:00.000Z`), the precision of every stored time, so every time a client
 /// reads has the same length and sorts as text.

@@ -544,6 +544,19 @@ impl Store {
         ])
     }
 
+    /// The risk state and referral writes of something else the user wrote (a journal entry,
+    /// an exercise's note) screened at `level`: the same items a chat message writes, so the
+    /// next conversation opens with a check-in.
+    pub fn risk_record(
+        &self,
+        user: &UserId,
+        level: Level,
+        at: Timestamp,
+        screen_version: &str,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        self.risk_writes(user, level, at, Some(screen_version), false)
+    }
+
     /// Records a risk found after the first write (the judge raised the level, or the model
     /// asked to escalate), in the reply's transaction.
     /// `withheld` also counts a model reply withheld for method or dose content, on the same

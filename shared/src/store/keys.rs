@@ -3,6 +3,8 @@
 //! | item | PK | SK |
 //! |---|---|---|
 //! | mood entry | `USER#<sub>` | `MOOD#<ulid>` (the ULID's time is `recorded_at`) |
+//! | journal entry | `USER#<sub>` | `JOURNAL#<ulid>` (the ULID's time is `created_at`) |
+//! | exercise completion | `USER#<sub>` | `DONE#<ulid>` (the ULID's time is `started_at`) |
 //! | idempotency record | `USER#<sub>` | `IDEMP#<key>` |
 //! | conversation | `USER#<sub>` | `CONV#<conv>#META` (+ `GSI1PK` = `USER#<sub>`, `GSI1SK` = `ACTIVE#<last message time>#<conv>`) |
 //! | chat message | `USER#<sub>` | `CONV#<conv>#<msg ulid>` (sorts before `#META`: ULIDs start with 0–7) |
@@ -23,7 +25,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
 use super::{Item, s};
-use crate::domain::{ConversationId, MessageId, MoodId, UserId};
+use crate::domain::{CompletionId, ConversationId, JournalId, MessageId, MoodId, UserId};
 
 /// Partition key attribute name.
 pub const PK: &str = "PK";
@@ -42,6 +44,8 @@ pub const BY_ACTIVITY: super::page::IndexKeys = super::page::IndexKeys {
 };
 
 const MOOD_PREFIX: &str = "MOOD#";
+const JOURNAL_PREFIX: &str = "JOURNAL#";
+const COMPLETION_PREFIX: &str = "DONE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMP#";
 
 /// The partition holding everything of one user.
@@ -59,6 +63,42 @@ pub fn mood_sk_range(from: Option<Timestamp>, to: Option<Timestamp>) -> (String,
     let low = from.map_or_else(|| MOOD_PREFIX.to_owned(), |t| mood_sk(MoodId::min_at(t)));
     // `~` sorts after every Crockford base32 character, so the prefix alone bounds the top.
     let high = to.map_or_else(|| format!("{MOOD_PREFIX}~"), |t| mood_sk(MoodId::max_at(t)));
+    (low, high)
+}
+
+/// A journal entry's sort key.
+pub fn journal_sk(id: JournalId) -> String {
+    format!("{JOURNAL_PREFIX}{id}")
+}
+
+/// The sort-key range of journal entries written between `from` and `to`, inclusive.
+pub fn journal_sk_range(from: Option<Timestamp>, to: Option<Timestamp>) -> (String, String) {
+    let low = from.map_or_else(
+        || JOURNAL_PREFIX.to_owned(),
+        |t| journal_sk(JournalId::min_at(t)),
+    );
+    let high = to.map_or_else(
+        || format!("{JOURNAL_PREFIX}~"),
+        |t| journal_sk(JournalId::max_at(t)),
+    );
+    (low, high)
+}
+
+/// An exercise completion's sort key.
+pub fn completion_sk(id: CompletionId) -> String {
+    format!("{COMPLETION_PREFIX}{id}")
+}
+
+/// The sort-key range of completions started between `from` and `to`, inclusive.
+pub fn completion_sk_range(from: Option<Timestamp>, to: Option<Timestamp>) -> (String, String) {
+    let low = from.map_or_else(
+        || COMPLETION_PREFIX.to_owned(),
+        |t| completion_sk(CompletionId::min_at(t)),
+    );
+    let high = to.map_or_else(
+        || format!("{COMPLETION_PREFIX}~"),
+        |t| completion_sk(CompletionId::max_at(t)),
+    );
     (low, high)
 }
 

@@ -6,14 +6,17 @@
 //! outage), so handlers can answer 404/409/412 rather than 500.
 
 pub mod chat;
+pub mod completions;
 pub mod entity;
 pub mod idempotency;
+pub mod journals;
 pub mod keys;
 pub mod moods;
 pub mod page;
 pub mod referrals;
 pub mod round_trips;
 pub mod transact;
+pub mod versioned;
 
 use std::collections::HashMap;
 

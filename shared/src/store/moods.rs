@@ -8,7 +8,6 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::entity::Entity;
 use super::idempotency::IdempotentWrite;
-use super::idempotency::RecordItem;
 use super::keys::{self, Key};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::{Item, Store, StoreError, n, s};
@@ -21,7 +20,7 @@ use crate::domain::{MoodId, UserId};
 pub const SUMMARY_MAX_ITEMS: usize = 20_000;
 
 #[derive(Serialize, Deserialize)]
-struct MoodItem {
+pub(crate) struct MoodItem {
     #[serde(rename = "PK")]
     pk: String,
     #[serde(rename = "SK")]
@@ -104,19 +103,8 @@ pub struct MoodFilter {
     pub tag: Option<Label>,
 }
 
-/// Why an update or delete did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum MoodWriteError {
-    /// No such entry for this user.
-    #[error("no such mood entry")]
-    NotFound,
-    /// The entry's version is not the one the client expected.
-    #[error("the mood entry has changed")]
-    VersionMismatch,
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+/// Why an update or delete of a mood did not happen.
+pub type MoodWriteError = super::versioned::WriteError;
 
 impl Store {
     /// Stores a new entry (one round trip). With `idempotent`, the entry and the completed
@@ -273,7 +261,10 @@ impl Store {
             .await;
         match result {
             Ok(out) => Ok(entry_from(out.attributes.unwrap_or_default())?),
-            Err(error) => match self.explain_failed_write(user, id, error).await {
+            Err(error) => match self
+                .explain_failed_write(MoodItem::key((user, id)), error)
+                .await
+            {
                 MoodWriteError::VersionMismatch => {
                     self.landed_update(user, id, expected_version, now).await
                 }
@@ -312,71 +303,8 @@ impl Store {
         id: MoodId,
         expected_version: Option<u64>,
     ) -> Result<(), MoodWriteError> {
-        let mut request = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(MoodItem::key((user, id)).item()))
-            .condition_expression(match expected_version {
-                Some(_) => "attribute_exists(PK) AND version = :expected",
-                None => "attribute_exists(PK)",
-            });
-        if let Some(version) = expected_version {
-            request = request.expression_attribute_values(":expected", n(version));
-        }
-        let old = match request
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
+        self.delete_versioned(user, MoodItem::key((user, id)), expected_version)
             .await
-        {
-            Ok(out) => out.attributes,
-            Err(error) => return Err(self.explain_failed_write(user, id, error).await),
-        };
-        // The record that created it replays the mood's content: it goes with the mood. If
-        // this fails the mood is still gone, and the record expires within a day.
-        let key = old
-            .as_ref()
-            .and_then(|item| item.get("idempotency_key"))
-            .and_then(|v| v.as_s().ok());
-        if let Some(key) = key {
-            let forgotten = self
-                .client()
-                .delete_item()
-                .table_name(self.table())
-                .set_key(Some(RecordItem::key((user, key)).item()))
-                .send()
-                .await;
-            if forgotten.is_err() {
-                tracing::error!("a deleted mood's idempotency record could not be deleted");
-            }
-        }
-        Ok(())
-    }
-
-    /// A failed conditional write means "missing" or "changed"; one read tells which. This
-    /// read happens only on the failure path, so successful writes stay at one round trip.
-    async fn explain_failed_write<E, R>(
-        &self,
-        user: &UserId,
-        id: MoodId,
-        error: aws_sdk_dynamodb::error::SdkError<E, R>,
-    ) -> MoodWriteError
-    where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
-            + std::error::Error
-            + Send
-            + Sync
-            + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        match StoreError::from_sdk(error) {
-            StoreError::ConditionFailed => match self.get_mood(user, id).await {
-                Ok(Some(_)) => MoodWriteError::VersionMismatch,
-                Ok(None) => MoodWriteError::NotFound,
-                Err(error) => MoodWriteError::Store(error),
-            },
-            other => MoodWriteError::Store(other),
-        }
     }
 }
 

@@ -162,6 +162,17 @@ impl Store {
         Ok(())
     }
 
+    /// After something the user wrote was stored at `level`: when it is at risk, moves the
+    /// referral its write left pending into the anonymous counters. A failure is logged and
+    /// leaves it pending, to be counted later; the person's answer never waits on a retry.
+    pub async fn count_referrals_after(&self, user: &UserId, level: crate::safety::Level) {
+        if crate::domain::risk::at_risk(level)
+            && let Err(error) = self.count_referrals(user).await
+        {
+            tracing::warn!(error = %error, "the referral stays pending");
+        }
+    }
+
     /// Moves every user's pending referral counts into the anonymous counters (a sweep for
     /// counts whose move failed); returns how many pending items it moved.
     pub async fn count_pending_referrals(&self) -> Result<usize, StoreError> {
