@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 export PORT ?= 3000
 export AWS_PORT ?= 4566
 # The Lambda functions (one binary each, under functions/).
-FUNCTIONS := moods chat journals
+FUNCTIONS := moods chat journals exercises
 
 .PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen screen-calibrate screen-score screen-reference
 

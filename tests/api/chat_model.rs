@@ -384,3 +384,18 @@ async fn the_model_gets_only_what_is_left_of_the_lambdas_own_deadline() {
         "the model was cut off so the turn could still be stored and answered in time"
     );
 }
+
+#[tokio::test]
+async fn a_model_reply_that_offers_an_exercise_carries_its_catalogue_id() {
+    let (_server, app, user, conversation) = setup(
+        ResponseTemplate::new(200).set_body_json(completion(
+            "That sounds like a lot. Would you like to try box breathing with me for a minute?",
+        )),
+        5_000,
+    )
+    .await;
+    let turn = json_created(app.send(&user, &conversation, "Work is piling up").await).await;
+    assert_eq!(turn["exercise_id"], "b-box-breathing");
+    let exercise = app.get(&user, "/v1/exercises/b-box-breathing").await;
+    assert_eq!(exercise.status(), reqwest::StatusCode::OK);
+}

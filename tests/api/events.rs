@@ -11,7 +11,7 @@ use therabot_local::repository_root;
 use therabot_shared::AppContext;
 use therabot_shared::domain::mood::{MoodEntry, MoodScore};
 use therabot_shared::domain::text::Labels;
-use therabot_shared::domain::{ConversationId, JournalId, MoodId, UserId};
+use therabot_shared::domain::{CompletionId, ConversationId, JournalId, MoodId, UserId};
 use tower::ServiceExt;
 
 use crate::support::TestApp;
@@ -26,6 +26,13 @@ const EXPECTED: &[(&str, u16)] = &[
     ("chat-create-conversation.json", 201),
     ("chat-safety-resources.json", 200),
     ("chat-safety-status.json", 200),
+    ("completions-get.json", 200),
+    ("completions-delete.json", 204),
+    ("completions-list.json", 200),
+    ("completions-summary.json", 200),
+    ("exercises-list.json", 200),
+    ("exercises-get.json", 200),
+    ("exercises-complete.json", 201),
     ("journals-get.json", 200),
     ("journals-update.json", 200),
     ("journals-delete.json", 204),
@@ -63,6 +70,16 @@ fn router_for(file: &str, context: &AppContext) -> Router {
         Some("journals") => {
             let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
             journals::router(journals::JournalsState::new(context.clone(), model_dir).unwrap())
+        }
+        Some("exercises" | "completions") => {
+            // As deployed without a provider: the built-in catalogue answers.
+            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            let config = exercises::ExercisesConfig {
+                provider_url: None,
+                screen_model_dir: model_dir,
+                cache: exercises::CacheTimes::default(),
+            };
+            exercises::router(exercises::ExercisesState::new(context.clone(), config).unwrap())
         }
         _ => panic!("no function for event {file}: add it to events.rs"),
     }
@@ -133,6 +150,41 @@ async fn seed_journal(context: &AppContext, event: &serde_json::Value) {
     store.put_journal(&user, &entry, None).await.unwrap();
 }
 
+/// The completion the get/delete events address, fresh.
+async fn seed_completion(context: &AppContext, event: &serde_json::Value) {
+    use therabot_shared::domain::completion::{ExerciseId, NewCompletion};
+    use therabot_shared::domain::risk::SafetyVerdict;
+    let sub = event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .unwrap();
+    let id: CompletionId = event["pathParameters"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let user = UserId::parse(sub).unwrap();
+    let store = context.store();
+    let _ = store.delete_completion(&user, id).await;
+    let new = NewCompletion {
+        exercise_id: ExerciseId::built_in("box-breathing"),
+        started_at: Timestamp::from_millisecond(i64::try_from(id.millis()).unwrap()).unwrap(),
+        duration_s: 240,
+        mood_before: None,
+        mood_after: None,
+        rating: None,
+        note: None,
+        thought_record: None,
+    };
+    let safety = SafetyVerdict {
+        level: therabot_shared::safety::Level::None,
+        screen_version: "seed".into(),
+        layers: Vec::new(),
+    };
+    let mut entry = new.into_entry(Timestamp::now(), safety);
+    entry.id = id;
+    store.put_completion(&user, &entry, None).await.unwrap();
+}
+
 /// The conversation the chat events address, fresh.
 async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
     use therabot_shared::domain::chat::{ChatMessage, Conversation, MessageKind};
@@ -189,6 +241,7 @@ async fn every_sample_event_is_served_by_its_function() {
 
     seed(context, &read("moods-get.json")).await;
     seed_journal(context, &read("journals-get.json")).await;
+    seed_completion(context, &read("completions-get.json")).await;
     seed_conversation(context, &read("chat-get-conversation.json")).await;
     for (file, status) in EXPECTED {
         // The events name the example pool's issuer (set AUTH_ISSUER to it for `sam local

@@ -18,6 +18,7 @@ mod chat_model;
 mod client_journey;
 mod contract;
 mod events;
+mod exercises;
 mod idempotency;
 mod isolation;
 mod journals;

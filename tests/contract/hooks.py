@@ -13,6 +13,11 @@ Generated data cannot know three things, and these hooks supply exactly those, n
   is one of these rules and the request really breaks it (checked here, independently).
 - Which of the user's entries exist: a journal's `mood_id` must name one of the caller's own
   mood entries (a 422 on `mood_id` saying exactly that). A generated id names none.
+- Which exercises are CBT ones: only those take a `thought_record` (a 422 on `thought_record`
+  saying exactly that); the document lists exercises, a generated request cannot tell.
+- That exactly one automatic thought of a thought record is the hot one (JSON Schema's
+  `minContains`/`maxContains` could say it, but generators do not honour them): a 422 on
+  `thought_record.automatic_thoughts` is accepted only when the request really breaks it.
 
 And one workaround for schemathesis itself: its coverage phase can put a schema-invalid value
 in an optional header of a case it labels positive (the template's fallback value for a
@@ -33,8 +38,12 @@ SUMMARY_MAX_RANGE = datetime.timedelta(days=366)
 SUMMARY_DEFAULT_RANGE = datetime.timedelta(days=30)
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
-# The message of a 422 on a `mood_id` that names no mood entry of the caller's.
-UNKNOWN_MOOD = "is not one of your mood entries"
+# The messages of 422s a generated request cannot avoid: a `mood_id` naming no mood entry of
+# the caller's, a thought record for an exercise that is not a CBT one.
+UNKNOWABLE = {
+    "is not one of your mood entries",
+    "is only for CBT exercises such as b-thought-record",
+}
 
 
 def _list_of(case) -> str:
@@ -97,6 +106,9 @@ def _breaks_relative_rule(case, field: str) -> bool:
     if field == "from":
         start, to = _time(query.get("from")), _time(query.get("to"))
         return None not in (start, to) and start > to
+    if field == "thought_record.automatic_thoughts" and isinstance(case.body, dict):
+        thoughts = (case.body.get("thought_record") or {}).get("automatic_thoughts") or []
+        return sum(1 for t in thoughts if isinstance(t, dict) and t.get("hot") is True) != 1
     if field in ("recorded_at", "started_at") and isinstance(case.body, dict):
         at = _time(case.body.get(field))
         return at is not None and (at < EARLIEST or at > now + CLOCK_SKEW)
@@ -117,7 +129,7 @@ def filter_failure(ctx, failure, case, response):
     except (ValueError, AttributeError):
         return True
     errors = [e for e in errors if isinstance(e, dict)]
-    unknowable = [e for e in errors if e.get("message") == UNKNOWN_MOOD]
+    unknowable = [e for e in errors if e.get("message") in UNKNOWABLE]
     fields = [e.get("field") for e in errors if e not in unknowable]
     if not fields:
         return not unknowable

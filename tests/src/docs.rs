@@ -22,6 +22,7 @@ pub fn openapi() -> OpenApi {
     doc.merge(moods::openapi());
     doc.merge(chat::openapi());
     doc.merge(journals::openapi());
+    doc.merge(exercises::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -42,6 +43,7 @@ pub fn openapi() -> OpenApi {
 /// `role`, `bucket`, `from`/`to`, `tag`, `q`, `next_token` and `tz`.
 fn state_parameter_formats(doc: &mut OpenApi) {
     use therabot_shared::domain::chat::{COUNTRY_PATTERN, SEARCH_MAX_CHARS};
+    use therabot_shared::domain::completion::EXERCISE_ID_PATTERN;
     use therabot_shared::domain::ids::ID_PATTERN;
     use therabot_shared::http::etag::IF_MATCH_PATTERN;
     use therabot_shared::http::idempotency::KEY_PATTERN;
@@ -52,6 +54,9 @@ fn state_parameter_formats(doc: &mut OpenApi) {
         Some(match (place, name) {
             (ParameterIn::Path, "id") => {
                 serde_json::json!({"type": "string", "pattern": ID_PATTERN})
+            }
+            (ParameterIn::Path | ParameterIn::Query, "exercise_id") => {
+                serde_json::json!({"type": "string", "pattern": EXERCISE_ID_PATTERN})
             }
             (ParameterIn::Header, "Idempotency-Key") => {
                 serde_json::json!({"type": "string", "pattern": KEY_PATTERN})
@@ -194,6 +199,20 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
         "prompt_id",
         serde_json::json!({"enum": prompt_ids}),
     ));
+    // Completions: a note like a mood's; a thought record's texts must say something.
+    let said = serde_json::json!({"pattern": non_blank_text_pattern()});
+    let said_items = serde_json::json!({"items": {
+        "type": "string", "minLength": 1, "maxLength": 2000, "pattern": non_blank_text_pattern()
+    }});
+    rules.extend([
+        ("CreateCompletion", "note", note.clone()),
+        ("ThoughtRecordBody", "situation", said.clone()),
+        ("ThoughtRecordBody", "balanced_thought", said.clone()),
+        ("ThoughtRecordBody", "evidence_for", said_items.clone()),
+        ("ThoughtRecordBody", "evidence_against", said_items),
+        ("ThoughtBody", "text", said),
+        ("EmotionBody", "name", label_schema()),
+    ]);
     for (schema, property, patch) in rules {
         let target = &mut value["components"]["schemas"][schema]["properties"][property];
         debug_assert!(

@@ -9,6 +9,7 @@
 
 pub mod docs;
 pub mod issuer;
+pub mod provider;
 pub mod table;
 
 use std::net::SocketAddr;
@@ -47,6 +48,12 @@ pub struct LocalOptions {
     pub llm_api_key: Option<String>,
     /// A clock to use instead of the system's (tests of time-dependent rules).
     pub clock: Option<therabot_shared::app::Clock>,
+    /// The exercise provider's base URL (`EXERCISE_API_URL`); `None`: built-in exercises only.
+    pub exercise_api_url: Option<String>,
+    /// The exercise provider's key, to put into the local secret, if any.
+    pub exercise_api_key: Option<String>,
+    /// How long the provider's catalogue and failures are cached (tests shorten it).
+    pub exercise_cache: exercises::CacheTimes,
 }
 
 impl LocalOptions {
@@ -62,6 +69,9 @@ impl LocalOptions {
             chat_settings: std::collections::BTreeMap::new(),
             llm_api_key: None,
             clock: None,
+            exercise_api_url: None,
+            exercise_api_key: None,
+            exercise_cache: exercises::CacheTimes::default(),
         }
     }
 }
@@ -114,7 +124,11 @@ impl LocalApi {
         let spec = table::table_spec(&options.root.join("template.yaml"))?;
         table::ensure_table(context.store().client(), &options.table_name, &spec).await?;
         let secrets = aws_sdk_secretsmanager::Client::new(context.sdk());
-        table::ensure_secret(&secrets, &options.secret_id, options.llm_api_key.as_deref()).await?;
+        let api_keys = [
+            ("llm_api_key", options.llm_api_key.as_deref()),
+            ("exercise_api_key", options.exercise_api_key.as_deref()),
+        ];
+        table::ensure_secret(&secrets, &options.secret_id, &api_keys).await?;
         // The crisis screen's encoder, as `shared/screen/model/fetch.sh` unpacks it.
         let model_dir = std::env::var("SCREEN_MODEL_DIR").unwrap_or_else(|_| {
             options
@@ -132,7 +146,18 @@ impl LocalApi {
         })?;
         let issuer = Arc::new(LocalIssuer::new(issuer_url, options.key_file.as_deref())?);
         let journals = journals::JournalsState::new(context.clone(), model_dir.clone().into())?;
-        let app = app(context.clone(), chat_config, journals, issuer.clone())?;
+        let exercise_config = exercises::ExercisesConfig {
+            provider_url: options.exercise_api_url.clone(),
+            screen_model_dir: model_dir.clone().into(),
+            cache: options.exercise_cache,
+        };
+        let exercises = exercises::ExercisesState::new(context.clone(), exercise_config)?;
+        let states = States {
+            chat: chat::ChatState::new(context.clone(), chat_config)?,
+            journals,
+            exercises,
+        };
+        let app = app(context.clone(), states, issuer.clone());
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");
@@ -162,29 +187,35 @@ impl Drop for LocalApi {
     }
 }
 
+/// The states of the functions that need more than the shared context.
+pub struct States {
+    /// The chat's.
+    pub chat: chat::ChatState,
+    /// The journal's.
+    pub journals: journals::JournalsState,
+    /// The exercises'.
+    pub exercises: exercises::ExercisesState,
+}
+
 /// Every function's routes, the issuer's and the docs', with the common layers.
-pub fn app(
-    context: AppContext,
-    chat_config: chat::ChatConfig,
-    journals: journals::JournalsState,
-    issuer: Arc<LocalIssuer>,
-) -> Result<Router, String> {
+pub fn app(context: AppContext, states: States, issuer: Arc<LocalIssuer>) -> Router {
     let (moods_routes, _) = moods::routes().split_for_parts();
     let (chat_routes, _) = chat::routes().split_for_parts();
     let (journal_routes, _) = journals::routes().split_for_parts();
-    let chat_state = chat::ChatState::new(context.clone(), chat_config)?;
+    let (exercise_routes, _) = exercises::routes().split_for_parts();
     let local = Router::new()
         .route("/_local/token", post(mint_token))
         .route("/_local/.well-known/jwks.json", get(jwks))
         .with_state(issuer);
-    Ok(therabot_shared::http::layers::finish(
+    therabot_shared::http::layers::finish(
         moods_routes
             .with_state(context)
-            .merge(chat_routes.with_state(chat_state))
-            .merge(journal_routes.with_state(journals))
+            .merge(chat_routes.with_state(states.chat))
+            .merge(journal_routes.with_state(states.journals))
+            .merge(exercise_routes.with_state(states.exercises))
             .merge(local)
             .merge(docs::routes()),
-    ))
+    )
 }
 
 #[derive(serde::Deserialize)]

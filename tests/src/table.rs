@@ -188,12 +188,12 @@ pub async fn ensure_table(
     Ok(())
 }
 
-/// Creates the secret `name` with a random `pagination_key` unless it exists; `llm_api_key`,
-/// when given, is written into it either way.
+/// Creates the secret `name` with a random `pagination_key` unless it exists; each API key of
+/// `api_keys` (`llm_api_key`, `exercise_api_key`) that is given is written into it either way.
 pub async fn ensure_secret(
     client: &aws_sdk_secretsmanager::Client,
     name: &str,
-    llm_api_key: Option<&str>,
+    api_keys: &[(&str, Option<&str>)],
 ) -> Result<(), SetupError> {
     let existing = client.get_secret_value().secret_id(name).send().await.ok();
     let mut value: serde_json::Value = existing
@@ -211,8 +211,10 @@ pub async fn ensure_secret(
         value["pagination_key"] =
             base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes).into();
     }
-    if let Some(key) = llm_api_key {
-        value["llm_api_key"] = key.into();
+    for (field, key) in api_keys {
+        if let Some(key) = key {
+            value[*field] = (*key).into();
+        }
     }
     let text = value.to_string();
     let result = if existing.is_some() {

@@ -150,6 +150,10 @@ pub struct Turn {
     pub reminder: Option<MessageView>,
     /// The crisis screen's verdict, with resources to show when it is not `none`.
     pub safety: SafetyView,
+    /// The catalogue id of the exercise the reply offers (`GET /v1/exercises/{exercise_id}`),
+    /// so the app can open it with one tap; absent when it offers none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise_id: Option<String>,
     /// `false` when the reply could not be stored: it is shown now (a person in crisis must
     /// see the protocol) but will not be in the history. The user's message is always kept.
     pub reply_kept: bool,

@@ -19,6 +19,7 @@ use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, MessageText, Role,
 };
+use therabot_shared::domain::completion::offered_in;
 use therabot_shared::domain::risk::{self, Quota};
 use therabot_shared::domain::{ConversationId, MessageId, UserId};
 use therabot_shared::http::deadline::Deadline;
@@ -308,6 +309,7 @@ async fn finish_turn(
         reply: MessageView::from(&replies.reply),
         reminder: replies.reminder.as_ref().map(MessageView::from),
         safety: SafetyView::new(level, resources),
+        exercise_id: offered_exercise(&replies.reply),
         reply_kept: true,
     };
     let response = keep_reply(
@@ -324,6 +326,15 @@ async fn finish_turn(
     // anonymous counters.
     state.app().store().count_referrals_after(user, level).await;
     response
+}
+
+/// The exercise an ordinary reply offers (never the crisis protocol's: then the lines come
+/// first, and nothing else is offered).
+fn offered_exercise(reply: &ChatMessage) -> Option<String> {
+    (reply.kind == MessageKind::Message)
+        .then(|| offered_in(&reply.text))
+        .flatten()
+        .map(|id| id.as_str().to_owned())
 }
 
 /// What Therabot writes back: the reply, after the AI disclosure's reminder when it is due.

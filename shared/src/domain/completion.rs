@@ -250,6 +250,43 @@ impl NewCompletion {
     }
 }
 
+/// What a reply offering an exercise says, folded for search, and the built-in exercise it
+/// offers. The more specific come first: at the same position they win.
+const OFFERS: &[(&str, &str)] = &[
+    ("box breathing", "box-breathing"),
+    ("4-7-8", "breathing-4-7-8"),
+    ("physiological sigh", "physiological-sigh"),
+    ("5-4-3-2-1", "grounding-5-4-3-2-1"),
+    ("5 things you can see", "grounding-5-4-3-2-1"),
+    ("5 cosas que ves", "grounding-5-4-3-2-1"),
+    ("grounding exercise", "grounding-5-4-3-2-1"),
+    ("ejercicio de anclaje", "grounding-5-4-3-2-1"),
+    ("body scan", "body-scan"),
+    (
+        "progressive muscle relaxation",
+        "progressive-muscle-relaxation",
+    ),
+    ("thought record", "thought-record"),
+    ("worry time", "worry-time"),
+    ("self-compassion break", "self-compassion-break"),
+    ("urge surfing", "urge-surfing"),
+    ("safe place", "safe-place-imagery"),
+    ("breath", "paced-breathing"),
+    ("respira", "paced-breathing"),
+];
+
+/// The built-in exercise a reply offers, if it offers one: the one it names first. The app
+/// opens it with one tap instead of the person searching for it.
+pub fn offered_in(reply: &str) -> Option<ExerciseId> {
+    let folded = super::chat::fold_for_search(reply);
+    OFFERS
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, (phrase, slug))| folded.find(phrase).map(|at| (at, rank, *slug)))
+        .min()
+        .map(|(_, _, slug)| ExerciseId::built_in(slug))
+}
+
 /// A stored completion; its id's time part is `started_at`.
 #[derive(Debug, Clone)]
 pub struct CompletionEntry {
@@ -355,6 +392,31 @@ mod tests {
             mood_before: before,
             mood_after: after,
         }
+    }
+
+    #[test]
+    fn a_reply_offers_the_exercise_it_names_first() {
+        let offered = |text: &str| offered_in(text).map(|id| id.as_str().to_owned());
+        assert_eq!(
+            offered("Want to try a quick grounding exercise? Name 5 things you can see").as_deref(),
+            Some("b-grounding-5-4-3-2-1")
+        );
+        assert_eq!(
+            offered("We could try a slow breath together: in for 4, out for 6.").as_deref(),
+            Some("b-paced-breathing")
+        );
+        assert_eq!(
+            offered("Try box breathing, or a short breathing exercise.").as_deref(),
+            Some("b-box-breathing")
+        );
+        assert_eq!(
+            offered("Podemos respirar despacio juntos.").as_deref(),
+            Some("b-paced-breathing")
+        );
+        assert_eq!(
+            offered("That sounds really hard. What happened next?"),
+            None
+        );
     }
 
     #[test]

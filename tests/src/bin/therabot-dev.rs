@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use therabot_local::provider::StandInProvider;
 use therabot_local::{LocalApi, LocalOptions, docs, repository_root};
 use therabot_shared::telemetry::{self, LogFormat};
 
@@ -40,6 +41,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     }
     options.llm_api_key = std::env::var("LLM_API_KEY").ok().filter(|k| !k.is_empty());
+    // Exercises come from a provider: a real one if EXERCISE_API_URL (and EXERCISE_API_KEY,
+    // written into the local secret) are set, else the local stand-in, started here.
+    let _stand_in = match std::env::var("EXERCISE_API_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) => {
+            options.exercise_api_url = Some(url);
+            options.exercise_api_key = std::env::var("EXERCISE_API_KEY").ok();
+            None
+        }
+        None => {
+            let catalogue =
+                std::fs::read_to_string(root.join("tests/local/provider_catalogue.json"))?;
+            let stand_in = StandInProvider::start(catalogue).await?;
+            options.exercise_api_url = Some(stand_in.base_url.clone());
+            options.exercise_api_key = Some(stand_in.key.clone());
+            Some(stand_in)
+        }
+    };
+    let provider = options.exercise_api_url.clone().unwrap_or_default();
     let responder = match options.chat_settings.get("LLM_BASE_URL") {
         Some(url) => format!("the model at {url}"),
         None => "the built-in responder (set LLM_BASE_URL, LLM_MODEL, LLM_API_KEY for a model)"
@@ -51,6 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         r#"
 Therabot API is up at {url}   (docs: {url}/docs, OpenAPI: {url}/openapi.json)
 The chat answers with {responder}.
+Exercises come from the provider at {provider} (its key is in the local secret).
 
   TOKEN=$(curl -s -X POST {url}/_local/token -H 'content-type: application/json' \
             -d '{{"sub":"alice"}}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
