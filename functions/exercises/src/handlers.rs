@@ -7,11 +7,11 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::SignedDuration;
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::completion::{self, ExerciseId};
-use therabot_shared::domain::{CompletionId, FieldError, summary};
+use therabot_shared::domain::{CompletionId, FieldError};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
-use therabot_shared::http::pagination::{self, PageScope};
+use therabot_shared::http::pagination::PageScope;
 use therabot_shared::http::path::IdPath;
-use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::query::{ListWindow, list_window, summary_range};
 use therabot_shared::http::responses::{
     Authenticated, Found, InFlight, JsonBodied, Listed, MalformedId,
 };
@@ -215,10 +215,8 @@ pub(crate) async fn list_completions(
     identity: Identity,
     ApiQuery(query): ApiQuery<ListCompletionsQuery>,
 ) -> Result<axum::Json<CompletionPage>, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let from = time_param("from", query.from.as_deref())?;
-    let to = time_param("to", query.to.as_deref())?;
-    check_range(from, to)?;
+    let ListWindow { limit, from, to } =
+        list_window(query.limit, query.from.as_deref(), query.to.as_deref())?;
     let exercise_id = query
         .exercise_id
         .as_deref()
@@ -315,18 +313,12 @@ pub(crate) async fn what_helps(
     identity: Identity,
     ApiQuery(query): ApiQuery<HelpsQuery>,
 ) -> Result<axum::Json<HelpsSummary>, ApiError> {
-    let to = time_param("to", query.to.as_deref())?.unwrap_or_else(|| state.app().now());
-    let from = time_param("from", query.from.as_deref())?.unwrap_or_else(|| {
-        to.saturating_sub(SignedDuration::from_hours(24 * 90))
-            .unwrap_or(to)
-    });
-    check_range(Some(from), Some(to))?;
-    if to.duration_since(from) > summary::MAX_RANGE {
-        return Err(ApiError::bad_parameter(
-            "from",
-            "must be at most 366 days before `to`",
-        ));
-    }
+    let (from, to) = summary_range(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        state.app().now(),
+        SignedDuration::from_hours(24 * 90),
+    )?;
     let points = state
         .app()
         .store()

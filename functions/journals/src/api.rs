@@ -190,26 +190,6 @@ pub struct PromptList {
     pub items: Vec<Prompt>,
 }
 
-fn labels(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Option<Labels> {
-    match Labels::parse(field, raw) {
-        Ok(labels) => Some(labels),
-        Err(list) => {
-            list.into_iter().for_each(|e| errors.push(e));
-            None
-        }
-    }
-}
-
-fn mood(errors: &mut FieldErrors, score: Option<i64>, entry: Option<&str>) -> Option<MoodLink> {
-    match MoodLink::parse(score, entry) {
-        Ok(link) => Some(link),
-        Err(list) => {
-            list.into_iter().for_each(|e| errors.push(e));
-            None
-        }
-    }
-}
-
 fn prompt(raw: &str) -> Result<String, FieldError> {
     let id = parse_prompt_id("prompt_id", raw)?;
     match prompts::find(&id) {
@@ -230,12 +210,12 @@ impl CreateJournal {
             Some(raw) => errors.check(JournalTitle::parse("title", raw)),
             None => Some(None),
         };
-        let tags = labels(&mut errors, "tags", &self.tags);
+        let tags = errors.take(Labels::parse("tags", &self.tags));
         let prompt_id = match self.prompt_id.as_deref() {
             Some(raw) => errors.check(prompt(raw)).map(Some),
             None => Some(None),
         };
-        let mood = mood(&mut errors, self.mood, self.mood_id.as_deref());
+        let mood = errors.take(MoodLink::parse(self.mood, self.mood_id.as_deref()));
         errors.into_result()?;
         match (body, title, tags, prompt_id, mood) {
             (Some(body), Some(title), Some(tags), Some(prompt_id), Some(mood)) => Ok(NewJournal {
@@ -265,8 +245,8 @@ impl UpdateJournal {
                 None
             }
             (Some(None), None) | (None, Some(None)) => Some(MoodLink::None),
-            (Some(score), None) => mood(&mut errors, score, None),
-            (None, Some(entry)) => mood(&mut errors, None, entry.as_deref()),
+            (Some(score), None) => errors.take(MoodLink::parse(score, None)),
+            (None, Some(entry)) => errors.take(MoodLink::parse(None, entry.as_deref())),
         };
         let changes = JournalChanges {
             body: self
@@ -277,7 +257,9 @@ impl UpdateJournal {
                 Some(None) => Some(None),
                 None => None,
             },
-            tags: self.tags.and_then(|t| labels(&mut errors, "tags", &t)),
+            tags: self
+                .tags
+                .and_then(|t| errors.take(Labels::parse("tags", &t))),
             mood,
         };
         errors.into_result()?;

@@ -11,9 +11,9 @@ use therabot_shared::domain::risk::SafetyVerdict;
 use therabot_shared::domain::text::Label;
 use therabot_shared::http::etag::{Precondition, etag};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
-use therabot_shared::http::pagination::{self, PageScope};
+use therabot_shared::http::pagination::PageScope;
 use therabot_shared::http::path::IdPath;
-use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::query::{ListWindow, list_window, tag_param};
 use therabot_shared::http::responses::{
     Authenticated, Conditional, Found, InFlight, JsonBodied, Listed, MalformedId, MatchRequired,
 };
@@ -133,15 +133,9 @@ pub(crate) async fn list_journals(
     identity: Identity,
     ApiQuery(query): ApiQuery<ListJournalsQuery>,
 ) -> Result<axum::Json<JournalPage>, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let from = time_param("from", query.from.as_deref())?;
-    let to = time_param("to", query.to.as_deref())?;
-    check_range(from, to)?;
-    let tag = query
-        .tag
-        .as_deref()
-        .map(|raw| Label::parse("tag", raw).map_err(|e| ApiError::bad_parameter("tag", &e.message)))
-        .transpose()?;
+    let ListWindow { limit, from, to } =
+        list_window(query.limit, query.from.as_deref(), query.to.as_deref())?;
+    let tag = tag_param(query.tag.as_deref())?;
     let words = query
         .q
         .as_deref()

@@ -253,23 +253,13 @@ impl Summary {
     }
 }
 
-fn labels(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Option<Labels> {
-    match Labels::parse(field, raw) {
-        Ok(labels) => Some(labels),
-        Err(list) => {
-            list.into_iter().for_each(|e| errors.push(e));
-            None
-        }
-    }
-}
-
 impl CreateMood {
     /// Checks every field and reports all problems at once.
     pub fn parse(self, now: Timestamp) -> Result<NewMood, Vec<FieldError>> {
         let mut errors = FieldErrors::new();
         let score = errors.check(MoodScore::parse("score", self.score));
-        let emotions = labels(&mut errors, "emotions", &self.emotions);
-        let tags = labels(&mut errors, "tags", &self.tags);
+        let emotions = errors.take(Labels::parse("emotions", &self.emotions));
+        let tags = errors.take(Labels::parse("tags", &self.tags));
         let note = match self.note.as_deref() {
             Some(raw) => errors.check(Note::parse("note", raw)),
             None => Some(None),
@@ -312,8 +302,10 @@ impl UpdateMood {
                 .and_then(|s| errors.check(MoodScore::parse("score", s))),
             emotions: self
                 .emotions
-                .and_then(|e| labels(&mut errors, "emotions", &e)),
-            tags: self.tags.and_then(|t| labels(&mut errors, "tags", &t)),
+                .and_then(|e| errors.take(Labels::parse("emotions", &e))),
+            tags: self
+                .tags
+                .and_then(|t| errors.take(Labels::parse("tags", &t))),
             note: match self.note {
                 Some(Some(raw)) => errors.check(Note::parse("note", &raw)),
                 Some(None) => Some(None),

@@ -14,9 +14,9 @@ use therabot_shared::domain::summary::{self, Bucket};
 use therabot_shared::domain::text::Label;
 use therabot_shared::http::etag::{Precondition, etag};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
-use therabot_shared::http::pagination::{self, PageScope};
+use therabot_shared::http::pagination::PageScope;
 use therabot_shared::http::path::IdPath;
-use therabot_shared::http::query::{check_range, time_param};
+use therabot_shared::http::query::{ListWindow, list_window, summary_range, tag_param};
 use therabot_shared::http::responses::{
     Authenticated, Conditional, Found, InFlight, JsonBodied, Listed, MalformedId, MatchRequired,
 };
@@ -101,15 +101,9 @@ pub(crate) async fn list_moods(
     identity: Identity,
     ApiQuery(query): ApiQuery<ListMoodsQuery>,
 ) -> Result<axum::Json<MoodPage>, ApiError> {
-    let limit = pagination::limit(query.limit)?;
-    let from = time_param("from", query.from.as_deref())?;
-    let to = time_param("to", query.to.as_deref())?;
-    check_range(from, to)?;
-    let tag = query
-        .tag
-        .as_deref()
-        .map(|raw| Label::parse("tag", raw).map_err(|e| ApiError::bad_parameter("tag", &e.message)))
-        .transpose()?;
+    let ListWindow { limit, from, to } =
+        list_window(query.limit, query.from.as_deref(), query.to.as_deref())?;
+    let tag = tag_param(query.tag.as_deref())?;
     let scope = PageScope::new(&identity.user, "GET /v1/moods")
         .with("from", from)
         .with("to", to)
@@ -231,18 +225,12 @@ pub(crate) async fn mood_summary(
     identity: Identity,
     ApiQuery(query): ApiQuery<SummaryQuery>,
 ) -> Result<axum::Json<Summary>, ApiError> {
-    let to = time_param("to", query.to.as_deref())?.unwrap_or_else(|| context.now());
-    let from = time_param("from", query.from.as_deref())?.unwrap_or_else(|| {
-        to.saturating_sub(SignedDuration::from_hours(24 * 30))
-            .unwrap_or(to)
-    });
-    check_range(Some(from), Some(to))?;
-    if to.duration_since(from) > summary::MAX_RANGE {
-        return Err(ApiError::bad_parameter(
-            "from",
-            "must be at most 366 days before `to`",
-        ));
-    }
+    let (from, to) = summary_range(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        context.now(),
+        SignedDuration::from_hours(24 * 30),
+    )?;
     let (bucket, bucket_name) = match query.bucket.as_deref() {
         None | Some("day") => (Bucket::Day, "day"),
         Some("week") => (Bucket::Week, "week"),

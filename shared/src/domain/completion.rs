@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::mood::{self, MoodScore, Note};
 use super::risk::SafetyVerdict;
 use super::text::{Label, check_text};
-use super::{CompletionId, FieldError, FieldErrors};
+use super::{CompletionId, FieldError};
 
 /// The longest exercise session counted, in seconds (four hours).
 pub const DURATION_MAX_S: i64 = 14_400;
@@ -368,17 +368,6 @@ pub fn what_helps(points: &[CompletionPoint]) -> Vec<ExerciseEffect> {
             .then(a.exercise_id.cmp(&b.exercise_id))
     });
     effects
-}
-
-/// Collects errors of a parse step into `errors`, keeping the value when it is good.
-pub fn collect<T>(errors: &mut FieldErrors, result: Result<T, Vec<FieldError>>) -> Option<T> {
-    match result {
-        Ok(value) => Some(value),
-        Err(list) => {
-            list.into_iter().for_each(|e| errors.push(e));
-            None
-        }
-    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,18 @@ impl FieldErrors {
         }
     }
 
+    /// Keeps the value of a parse that reports several errors, or records them all and
+    /// returns `None`.
+    pub fn take<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(errors) => {
+                self.0.extend(errors);
+                None
+            }
+        }
+    }
+
     /// Records an error.
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);

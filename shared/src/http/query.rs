@@ -46,6 +46,60 @@ pub fn check_range(
     }
 }
 
+/// The page size and time window every list takes.
+#[derive(Debug, Clone, Copy)]
+pub struct ListWindow {
+    /// Items per page.
+    pub limit: usize,
+    /// At or after.
+    pub from: Option<jiff::Timestamp>,
+    /// At or before.
+    pub to: Option<jiff::Timestamp>,
+}
+
+/// Parses `limit`, `from` and `to` of a list (`from` not after `to`).
+pub fn list_window(
+    limit: Option<u32>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<ListWindow, ApiError> {
+    let limit = super::pagination::limit(limit)?;
+    let from = time_param("from", from)?;
+    let to = time_param("to", to)?;
+    check_range(from, to)?;
+    Ok(ListWindow { limit, from, to })
+}
+
+/// Parses an optional `tag` parameter as a label.
+pub fn tag_param(raw: Option<&str>) -> Result<Option<crate::domain::text::Label>, ApiError> {
+    raw.map(|raw| {
+        crate::domain::text::Label::parse("tag", raw)
+            .map_err(|e| ApiError::bad_parameter("tag", &e.message))
+    })
+    .transpose()
+}
+
+/// The range of a summary: `to` defaults to `now`, `from` to `default` before `to`; `from`
+/// not after `to`, and at most 366 days apart.
+pub fn summary_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: jiff::Timestamp,
+    default: jiff::SignedDuration,
+) -> Result<(jiff::Timestamp, jiff::Timestamp), ApiError> {
+    let to = time_param("to", to)?.unwrap_or(now);
+    let from =
+        time_param("from", from)?.unwrap_or_else(|| to.saturating_sub(default).unwrap_or(to));
+    check_range(Some(from), Some(to))?;
+    if to.duration_since(from) > crate::domain::summary::MAX_RANGE {
+        return Err(ApiError::bad_parameter(
+            "from",
+            "must be at most 366 days before `to`",
+        ));
+    }
+    Ok((from, to))
+}
+
 /// Parses a query string into `T`.
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let deserializer =
