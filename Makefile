@@ -6,7 +6,7 @@ export AWS_PORT ?= 4566
 # The Lambda functions (one binary each, under functions/).
 FUNCTIONS := moods chat journals exercises
 
-.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen screen-calibrate screen-score screen-reference
+.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen train-lexical screen-calibrate screen-score screen-reference
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ train-screen: ## Retrain the screen's adapters, head and lexical model on the tr
 	  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db $${THREADS:-2}
 	.venv-train/bin/python shared/screen/train/train_lexical.py shared/screen/data shared/screen/model/lexical.json
 	@$(MAKE) --no-print-directory screen-calibrate
+
+train-lexical: ## Refit only the screen's lexical model on the train split (numpy and scikit-learn, no PyTorch; thresholds untouched)
+	@tests/local/bootstrap.sh lexical
+	.venv-lexical/bin/python shared/screen/train/train_lexical.py shared/screen/data shared/screen/model/lexical.json
 
 screen-calibrate: bootstrap ## Set the screen's thresholds (English, other languages) from the calibration slice into model/head.json
 	cargo run -q --release -p therabot-screen --bin screen-tool -- calibrate --write

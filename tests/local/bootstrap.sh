@@ -37,6 +37,9 @@ shared/screen/model/fetch.sh
 if [[ "${1:-}" == "train" ]]; then
   install_venv .venv-train shared/screen/train/requirements.txt
 fi
+if [[ "${1:-}" == "lexical" ]]; then
+  install_venv .venv-lexical shared/screen/train/requirements-lexical.txt
+fi
 if [[ "${1:-}" == "deploy" ]]; then
   install_venv .venv-deploy tests/local/requirements-deploy.txt
   rustup target add aarch64-unknown-linux-gnu >/dev/null

@@ -25,32 +25,15 @@ from tokenizers import Tokenizer
 from torch import nn
 from transformers import BertModel
 
-LEVELS = ["none", "elevated", "crisis"]
+sys.path.insert(0, str(Path(__file__).parent))
+from dataset import LEVELS, fnv, load  # noqa: E402,F401  (re-exported for older callers)
+
 MAX_NONE_CRISIS = 0.025
 MAX_NONE_RISK = 0.07
 RANK, ALPHA = 8, 16
 SEED = 20261125
 EPOCHS = 8
 WINDOW = 128
-
-
-def fnv(text: str) -> int:
-    h = 0xCBF29CE484222325
-    for b in text.encode("utf-8"):
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def load(data: Path):
-    rows = []
-    for f in sorted(data.glob("*.tsv")):
-        for line in f.read_text().splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            level, lang, style, text = line.split("\t", 3)
-            rows.append(dict(y=LEVELS.index(level), lang=lang, style=style, text=text, source=f.stem))
-    return rows
 
 
 class LoRA(nn.Module):

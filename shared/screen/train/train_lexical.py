@@ -31,7 +31,7 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).parent))
-from train_adapter import LEVELS, fnv, load  # noqa: E402
+from dataset import LEVELS, fnv, load  # noqa: E402
 
 BUCKETS = 1 << 16
 MIN_N, MAX_N = 2, 5
