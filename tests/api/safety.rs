@@ -257,3 +257,49 @@ async fn the_crisis_lines_may_be_cached_by_anyone_and_health_data_by_no_one() {
     let status = app.get(&user, "/v1/safety/status").await;
     assert_eq!(status.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn a_conversation_without_a_country_takes_the_region_of_accept_language() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let created = app
+        .request(&user, reqwest::Method::POST, "/v1/conversations")
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let conversation = json_created(created).await;
+    assert_eq!(conversation["country"], "US");
+    let id = conversation["id"].as_str().unwrap();
+    let turn = json_created(
+        app.send(&user, id, "I'm going to kill myself tonight")
+            .await,
+    )
+    .await;
+    assert_eq!(turn["safety"]["level"], "crisis");
+    assert!(
+        turn["reply"]["text"].as_str().unwrap().contains("988"),
+        "{turn}"
+    );
+
+    // The body's country wins over the header's region.
+    let chosen = app
+        .request(&user, reqwest::Method::POST, "/v1/conversations")
+        .header("accept-language", "en-US")
+        .json(&json!({"country": "ES"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_created(chosen).await["country"], "ES");
+    // No region: the international lines, as before.
+    let plain = app
+        .request(&user, reqwest::Method::POST, "/v1/conversations")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_created(plain).await["country"],
+        serde_json::Value::Null
+    );
+}

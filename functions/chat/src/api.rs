@@ -16,7 +16,8 @@ pub struct CreateConversation {
     /// A title, up to 100 characters.
     #[schema(max_length = 100)]
     pub title: Option<String>,
-    /// The user's country (ISO 3166-1 alpha-2), so crisis resources are local.
+    /// The user's country (ISO 3166-1 alpha-2), so crisis resources are local; defaults to
+    /// the region of `Accept-Language` (`en-US` → US), else the international lines.
     #[schema(example = "US")]
     pub country: Option<String>,
     /// `en` or `es`: the language of Therabot's fixed messages. Defaults from

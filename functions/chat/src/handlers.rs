@@ -15,6 +15,7 @@ use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
 use therabot_shared::http::responses::{Authenticated, Found, JsonBodied, Listed, MalformedId};
+use therabot_shared::http::safety::country_from_headers;
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
 use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{file, for_country};
@@ -65,10 +66,12 @@ fn parse_new(
         .as_deref()
         .and_then(|t| errors.check(parse_title("title", t)))
         .flatten();
-    let country = request
-        .country
-        .as_deref()
-        .and_then(|c| errors.check(CountryCode::parse("country", c)));
+    // The body's country, else the region of `Accept-Language` (`en-US` → US): a phone says
+    // where its user is more often than not, and 988 beats the international lines there.
+    let country = match request.country.as_deref() {
+        Some(c) => errors.check(CountryCode::parse("country", c)),
+        None => country_from_headers(headers).and_then(|c| CountryCode::parse("country", &c).ok()),
+    };
     let lang = match request.language.as_deref() {
         Some(code @ ("en" | "es")) => Lang::from_code(code),
         Some(_) => {
@@ -90,7 +93,11 @@ fn parse_new(
 #[utoipa::path(
     post, path = "/v1/conversations", tag = CONVERSATIONS,
     request_body(content = Option<CreateConversation>, description = "May be left out"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+        ("Accept-Language" = Option<String>, Header,
+            description = "Without `country`, its region (`en-US` → US) picks the crisis lines; without `language`, its language (en or es) the replies'."),
+    ),
     responses(
         (status = 201, description = "Created", body = CreatedConversation, headers(("Location" = String))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
