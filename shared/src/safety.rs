@@ -8,6 +8,10 @@ use std::sync::Arc;
 
 use semantic::SemanticLayer;
 
+/// Where the Lambda layer puts the screen's encoder: the default of `SCREEN_MODEL_DIR` in every
+/// function that screens what people write.
+pub const DEFAULT_MODEL_DIR: &str = "/opt/screen-model";
+
 /// The offline layers (rules, then the semantic classifier off the async threads), in the
 /// context of the writer's `previous` level. If the classifier cannot run, the rules decide
 /// and the miss is recorded with the verdict: screening never fails and never blocks saving.

@@ -479,3 +479,32 @@ async fn the_prompt_catalogue_offers_at_least_forty_prompts_by_category() {
     .await;
     assert_eq!(answered["prompt_id"], prompt);
 }
+
+#[tokio::test]
+async fn changing_only_the_tags_of_an_entry_in_crisis_records_no_new_risk() {
+    let app = TestApp::start().await;
+    let user = app.user();
+    let saved = write(
+        &app,
+        &user,
+        json!({"body": "I have decided to end my life this weekend."}),
+    )
+    .await;
+    assert_eq!(saved["safety_level"], "crisis");
+    let before = json_ok(app.get(&user, "/v1/safety/status").await).await;
+    let changed = app
+        .request(
+            &user,
+            Method::PATCH,
+            &format!("/v1/journals/{}", id(&saved)),
+        )
+        .header("if-match", "*")
+        .json(&json!({"tags": ["later"], "mood": 3}))
+        .send()
+        .await
+        .unwrap();
+    let changed = json_ok(changed).await;
+    assert_eq!(changed["tags"], json!(["later"]));
+    let after = json_ok(app.get(&user, "/v1/safety/status").await).await;
+    assert_eq!(after["last_crisis_at"], before["last_crisis_at"]);
+}

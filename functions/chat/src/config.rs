@@ -63,7 +63,7 @@ impl ChatConfig {
         let reminder_hours: i64 = env.parsed("DISCLOSURE_REMINDER_HOURS", 3);
         let screen_model_dir = env
             .optional("SCREEN_MODEL_DIR")
-            .unwrap_or_else(|| "/opt/screen-model".to_owned());
+            .unwrap_or_else(|| therabot_shared::safety::DEFAULT_MODEL_DIR.to_owned());
         let judge_model = env.optional("SAFETY_MODEL");
         let judge_ms: u64 = env.parsed("SAFETY_JUDGE_TIMEOUT_MS", 3_000);
         let mut problems = Vec::new();

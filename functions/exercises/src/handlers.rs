@@ -1,5 +1,7 @@
 //! The handlers of the exercise and completion routes.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, Path, State};
 use axum::response::Response;
 use http::request::Parts;
@@ -53,23 +55,39 @@ impl<S: Send + Sync> FromRequestParts<S> for ExercisePath {
 }
 
 /// The provider's exercises (if it answered) and whether it did.
-async fn provider_exercises(state: &ExercisesState) -> (Vec<Exercise>, ProviderStatus) {
+async fn provider_exercises(state: &ExercisesState) -> (Arc<Vec<Exercise>>, ProviderStatus) {
     match state.provider().catalogue().await {
-        Catalogue::Available(list) => (list.as_ref().clone(), ProviderStatus::Available),
-        Catalogue::Unavailable => (Vec::new(), ProviderStatus::Unavailable),
-        Catalogue::NotConfigured => (Vec::new(), ProviderStatus::NotConfigured),
+        Catalogue::Available(list) => (list, ProviderStatus::Available),
+        Catalogue::Unavailable => (Arc::default(), ProviderStatus::Unavailable),
+        Catalogue::NotConfigured => (Arc::default(), ProviderStatus::NotConfigured),
     }
 }
 
+/// What looking an exercise up found.
+enum Lookup {
+    /// The exercise.
+    Found(Box<Exercise>),
+    /// No catalogue has it.
+    Missing,
+    /// A provider's exercise while the provider cannot be asked: it may exist.
+    Unknowable,
+}
+
 /// The exercise with `id`: built-in ones always; a provider's only when it answers.
-async fn find(state: &ExercisesState, id: &ExerciseId) -> (Option<Exercise>, ProviderStatus) {
-    if id.is_provider() {
+async fn find(state: &ExercisesState, id: &ExerciseId) -> Lookup {
+    let found = if id.is_provider() {
         let (list, status) = provider_exercises(state).await;
-        (list.into_iter().find(|e| e.id == id.as_str()), status)
+        if status == ProviderStatus::Unavailable {
+            return Lookup::Unknowable;
+        }
+        list.iter().find(|e| e.id == id.as_str()).cloned()
     } else {
-        let found = catalogue::built_in().iter().find(|e| e.id == id.as_str());
-        (found.cloned(), ProviderStatus::Available)
-    }
+        catalogue::built_in()
+            .iter()
+            .find(|e| e.id == id.as_str())
+            .cloned()
+    };
+    found.map_or(Lookup::Missing, |e| Lookup::Found(Box::new(e)))
 }
 
 /// List guided exercises: the provider's (when it answers) and the built-in ones, which are
@@ -89,11 +107,13 @@ pub(crate) async fn list_exercises(
     _identity: Identity,
     ApiQuery(query): ApiQuery<ExercisesQuery>,
 ) -> Result<axum::Json<ExerciseList>, ApiError> {
-    let (mut items, provider) = provider_exercises(&state).await;
-    items.extend(catalogue::built_in().iter().cloned());
-    if let Some(category) = query.category {
-        items.retain(|e| e.category == category);
-    }
+    let (from_provider, provider) = provider_exercises(&state).await;
+    let items = from_provider
+        .iter()
+        .chain(catalogue::built_in())
+        .filter(|e| query.category.is_none_or(|c| e.category == c))
+        .cloned()
+        .collect();
     Ok(axum::Json(ExerciseList { items, provider }))
 }
 
@@ -113,11 +133,10 @@ pub(crate) async fn get_exercise(
     _identity: Identity,
     ExercisePath(id): ExercisePath,
 ) -> Result<axum::Json<Exercise>, ApiError> {
-    find(&state, &id)
-        .await
-        .0
-        .map(axum::Json)
-        .ok_or(ApiError::NotFound)
+    match find(&state, &id).await {
+        Lookup::Found(exercise) => Ok(axum::Json(*exercise)),
+        Lookup::Missing | Lookup::Unknowable => Err(ApiError::NotFound),
+    }
 }
 
 /// Record a finished exercise, with moods before and after, a rating, a note and, for a CBT
@@ -153,11 +172,11 @@ pub(crate) async fn create_completion(
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey::from_headers(&headers)?;
     let cbt = match find(&state, &exercise_id).await {
-        (Some(exercise), _) => exercise.category == Category::Cbt,
+        Lookup::Found(exercise) => exercise.category == Category::Cbt,
         // What someone did is never lost because the provider is down: its exercise cannot
         // be checked now, and may be a CBT one.
-        (None, ProviderStatus::Unavailable) if exercise_id.is_provider() => true,
-        (None, _) => return Err(ApiError::NotFound),
+        Lookup::Unknowable => true,
+        Lookup::Missing => return Err(ApiError::NotFound),
     };
     let now = state.app().now();
     let new = body
@@ -334,12 +353,12 @@ pub(crate) async fn what_helps(
     let (provider, _) = if effects.iter().any(|e| e.exercise_id.starts_with("p-")) {
         provider_exercises(&state).await
     } else {
-        (Vec::new(), ProviderStatus::NotConfigured)
+        (Arc::default(), ProviderStatus::NotConfigured)
     };
     let title = |id: &str| {
         catalogue::built_in()
             .iter()
-            .chain(&provider)
+            .chain(provider.iter())
             .find(|e| e.id == id)
             .map(|e| e.title.clone())
     };

@@ -50,7 +50,7 @@ impl ExercisesConfig {
         let provider_url = env.optional_url("EXERCISE_API_URL");
         let dir = env
             .optional("SCREEN_MODEL_DIR")
-            .unwrap_or_else(|| "/opt/screen-model".to_owned());
+            .unwrap_or_else(|| therabot_shared::safety::DEFAULT_MODEL_DIR.to_owned());
         let mut problems = Vec::new();
         if provider_url.as_deref().is_some_and(|u| !secure_or_local(u)) {
             problems.push(

@@ -34,7 +34,10 @@ struct Inner {
 /// `SCREEN_MODEL_DIR` (default `/opt/screen-model`, where the Lambda layer puts it): the
 /// crisis screen's sentence encoder, as the chat function reads it.
 pub fn screen_model_dir(lookup: &dyn Fn(&str) -> Option<String>) -> PathBuf {
-    PathBuf::from(lookup("SCREEN_MODEL_DIR").unwrap_or_else(|| "/opt/screen-model".to_owned()))
+    PathBuf::from(
+        lookup("SCREEN_MODEL_DIR")
+            .unwrap_or_else(|| therabot_shared::safety::DEFAULT_MODEL_DIR.to_owned()),
+    )
 }
 
 impl JournalsState {

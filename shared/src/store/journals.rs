@@ -210,7 +210,8 @@ impl Store {
                 TransactWriteItem::builder().put(write.put(table)?).build(),
             );
         }
-        self.journal_conditions(user, entry, &mut transaction)?;
+        self.check_mood(user, entry, &mut transaction)?;
+        self.risk_of(user, entry, &mut transaction)?;
         self.transact_journal(transaction).await
     }
 
@@ -260,8 +261,11 @@ impl Store {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         transaction.push("journal", TransactWriteItem::builder().put(put).build());
         if changes.mood.is_some() {
-            self.journal_conditions(user, &entry, &mut transaction)?;
-        } else if changes.body.is_some() {
+            self.check_mood(user, &entry, &mut transaction)?;
+        }
+        // Only a new body is new risk: changing a tag or the mood of an entry screened
+        // `crisis` last month must not record a crisis today.
+        if changes.body.is_some() {
             self.risk_of(user, &entry, &mut transaction)?;
         }
         match self.transact_journal(transaction).await {
@@ -324,8 +328,8 @@ impl Store {
             .await
     }
 
-    /// The linked mood's existence check and the risk writes of `entry`, added to a write.
-    fn journal_conditions(
+    /// The check that the mood entry `entry` links exists (in the writer's own partition).
+    fn check_mood(
         &self,
         user: &UserId,
         entry: &JournalEntry,
@@ -344,7 +348,7 @@ impl Store {
                 TransactWriteItem::builder().condition_check(check).build(),
             );
         }
-        self.risk_of(user, entry, transaction)
+        Ok(())
     }
 
     /// The risk state and referral writes of an entry at risk, as a chat message's.
