@@ -4,9 +4,9 @@ SHELL := /usr/bin/env bash
 export PORT ?= 3000
 export AWS_PORT ?= 4566
 # The Lambda functions (one binary each, under functions/).
-FUNCTIONS := moods chat journals exercises
+FUNCTIONS := moods chat journals exercises account
 
-.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench clean screen-layer train-screen train-lexical screen-calibrate screen-score screen-reference
+.PHONY: help bootstrap dev stop test lint fmt openapi build deploy bench bench-account clean screen-layer train-screen train-lexical screen-calibrate screen-score screen-reference
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ deploy: screen-layer ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.
 
 bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
 	@FUNCTIONS="$(FUNCTIONS)" tests/local/bench.sh
+
+bench-account: bootstrap ## Time export and erasure at 5,000 and 50,000 items (BENCH_ACCOUNT_ITEMS=...)
+	@tests/local/run-tests.sh --run-ignored only --no-capture -E 'test(bench_export_and_erasure)'
 
 train-screen: ## Retrain the screen's adapters, head and lexical model on the train split (PyTorch from PyPI; see docs/safety-screen.md)
 	@tests/local/bootstrap.sh train

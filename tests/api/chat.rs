@@ -1,27 +1,12 @@
 //! Conversations end to end: the disclosure, reading and deleting, history paging and
 //! filters, isolation, idempotent sends, the quota, the reminder and round trips.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, fields, json_created, json_ok, problem};
-
-/// An app whose clock runs the given number of seconds ahead of the real one.
-async fn app_with_clock() -> (TestApp, Arc<AtomicI64>) {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock_offset = offset.clone();
-    let app = TestApp::start_with(move |o| {
-        o.clock = Some(Arc::new(move || {
-            jiff::Timestamp::now()
-                + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
-        }));
-    })
-    .await;
-    (app, offset)
-}
 
 /// `DELETE /v1/conversations/{id}` as `user`.
 async fn delete_conversation(
@@ -482,7 +467,7 @@ async fn a_chat_turn_costs_at_most_three_dynamodb_round_trips_and_a_risky_one_tw
 
 #[tokio::test]
 async fn the_ai_disclosure_is_repeated_after_three_hours() {
-    let (app, offset) = app_with_clock().await;
+    let (app, offset) = TestApp::with_clock().await;
     let user = app.user();
     let conversation = id(&app.create_conversation(&user, json!({})).await);
     let soon = json_created(app.send(&user, &conversation, "hello").await).await;
@@ -544,6 +529,7 @@ async fn crash_after_storing(
         message: &message,
         quota: None,
         idempotency: Some(&write),
+        retention_days: None,
     };
     app.api
         .context
@@ -556,7 +542,7 @@ async fn crash_after_storing(
 
 #[tokio::test]
 async fn a_retry_after_a_crashed_turn_finishes_it_with_the_message_already_stored() {
-    let (app, offset) = app_with_clock().await;
+    let (app, offset) = TestApp::with_clock().await;
     let user = app.user();
     let conversation = id(&app.create_conversation(&user, json!({})).await);
     let count = |view: Value| view["message_count"].as_u64().unwrap();

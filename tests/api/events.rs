@@ -18,6 +18,9 @@ use crate::support::TestApp;
 
 /// The status each event must produce, in the order they run.
 const EXPECTED: &[(&str, u16)] = &[
+    ("account-get.json", 200),
+    ("account-update.json", 200),
+    ("account-export.json", 201),
     ("chat-get-conversation.json", 200),
     ("chat-send-message.json", 201),
     ("chat-list-messages.json", 200),
@@ -45,6 +48,8 @@ const EXPECTED: &[(&str, u16)] = &[
     ("moods-create.json", 201),
     ("moods-list.json", 200),
     ("moods-summary.json", 200),
+    // Last: it erases its user (another one than the events above use).
+    ("account-erase.json", 200),
 ];
 
 /// The issuer the sample events' claims name.
@@ -54,9 +59,12 @@ fn events_dir() -> PathBuf {
     repository_root().join("events")
 }
 
-fn router_for(file: &str, context: &AppContext) -> Router {
+fn router_for(file: &str, context: &AppContext, account: &account::AccountConfig) -> Router {
     match file.split('-').next() {
         Some("moods") => moods::router(context.clone()),
+        Some("account") => {
+            account::router(account::AccountState::new(context.clone(), account.clone()))
+        }
         Some("chat") => {
             // As deployed without a model key: the built-in responder answers.
             let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
@@ -208,6 +216,7 @@ async fn seed_conversation(context: &AppContext, event: &serde_json::Value) {
         created_at: now,
         last_message_at: now,
         message_count: 1,
+        retention_days: None,
         disclosed_at: now,
     };
     let disclosure = ChatMessage::assistant(
@@ -251,7 +260,10 @@ async fn every_sample_event_is_served_by_its_function() {
             .replace(EVENTS_ISSUER, &context.config().auth.issuer);
         let request = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
-        let response = router_for(file, context).oneshot(request).await.unwrap();
+        let response = router_for(file, context, &app.api.account)
+            .oneshot(request)
+            .await
+            .unwrap();
         let got = response.status().as_u16();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(got, *status, "{file}: {}", String::from_utf8_lossy(&body));

@@ -11,12 +11,15 @@
 
 mod support;
 
+mod account;
 mod auth;
 mod bad_input;
+mod bench_account;
 mod chat;
 mod chat_model;
 mod client_journey;
 mod contract;
+mod erasure;
 mod events;
 mod exercises;
 mod idempotency;

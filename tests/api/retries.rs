@@ -118,7 +118,8 @@ async fn app_behind(
 
 #[tokio::test]
 async fn a_mood_whose_first_write_landed_but_whose_answer_was_lost_is_created_once() {
-    let (app, proxy) = app_with_slow_first(".PutItem").await;
+    // A mood is one transaction (the entry and the erasure check), retried under its token.
+    let (app, proxy) = app_with_slow_first(".TransactWriteItems").await;
     let user = app.user();
     let created = json_created(
         app.post_json(&user, "/v1/moods", &json!({"score": 6}))

@@ -45,6 +45,142 @@ impl TestApp {
         }
     }
 
+    /// An app whose clock runs the seconds in the returned cell ahead of the real one.
+    pub async fn with_clock() -> (Self, std::sync::Arc<std::sync::atomic::AtomicI64>) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let offset = Arc::new(AtomicI64::new(0));
+        let clock_offset = offset.clone();
+        let app = Self::start_with(move |o| {
+            o.clock = Some(Arc::new(move || {
+                jiff::Timestamp::now()
+                    + jiff::SignedDuration::from_secs(clock_offset.load(Ordering::SeqCst))
+            }));
+        })
+        .await;
+        (app, offset)
+    }
+
+    /// Every item of `user`'s partition whose sort key starts with `prefix`, read raw from
+    /// the table (strongly consistent), as an administrator would see them.
+    pub async fn raw_items(
+        &self,
+        user: &User,
+        prefix: &str,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let store = self.api.context.store();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = store
+                .client()
+                .query()
+                .table_name(store.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(format!("USER#{}", user.sub)))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// Every item of `user`'s partition, and every index row naming it, read raw.
+    pub async fn raw_partition(&self, user: &User) -> Vec<String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let store = self.api.context.store();
+        let pk = AttributeValue::S(format!("USER#{}", user.sub));
+        let mut found = Vec::new();
+        for (index, key) in [(None, "PK"), (Some("ByActivity"), "GSI1PK")] {
+            let out = store
+                .client()
+                .query()
+                .table_name(store.table())
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression(format!("{key} = :pk"))
+                .expression_attribute_values(":pk", pk.clone())
+                .send()
+                .await
+                .unwrap();
+            found.extend(
+                out.items()
+                    .iter()
+                    .map(|item| format!("{key}: {:?}", item.get("SK"))),
+            );
+        }
+        // The index of referrals not yet counted has one partition for everyone.
+        let pending = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .index_name("ByActivity")
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S("STATS#REFERRALS#PENDING".into()))
+            .send()
+            .await
+            .unwrap();
+        found.extend(
+            pending
+                .items()
+                .iter()
+                .filter(|item| item.get("PK") == Some(&pk))
+                .map(|item| format!("pending referral: {:?}", item.get("SK"))),
+        );
+        found
+    }
+
+    /// Stores `count` mood entries of `user` straight into the table (25 per request), as a
+    /// long-time user would have them.
+    pub async fn seed_moods(&self, user: &User, count: usize) {
+        use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+        let store = self.api.context.store();
+        let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 365);
+        let requests: Vec<WriteRequest> = (0..count)
+            .map(|i| {
+                let at = start + jiff::SignedDuration::from_secs(i as i64 * 600);
+                let id = ulid::Ulid::from_parts(at.as_millisecond() as u64, i as u128);
+                let s = |v: String| AttributeValue::S(v);
+                let item = [
+                    ("PK", s(format!("USER#{}", user.sub))),
+                    ("SK", s(format!("MOOD#{id}"))),
+                    ("entity", s("mood".into())),
+                    ("id", s(id.to_string())),
+                    ("score", AttributeValue::N(((i % 10) + 1).to_string())),
+                    ("emotions", AttributeValue::L(vec![s("calm".into())])),
+                    ("tags", AttributeValue::L(Vec::new())),
+                    ("note", s(format!("entry {i}, a line of what the day held"))),
+                    ("recorded_at", s(at.to_string())),
+                    ("created_at", s(at.to_string())),
+                    ("updated_at", s(at.to_string())),
+                    ("version", AttributeValue::N("1".into())),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+                let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        for chunk in requests.chunks(25) {
+            let out = store
+                .client()
+                .batch_write_item()
+                .request_items(store.table(), chunk.to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api.base_url)
     }

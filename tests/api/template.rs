@@ -76,7 +76,7 @@ fn the_table_has_the_keys_and_ttl_the_store_uses() {
 }
 
 #[test]
-fn functions_may_not_scan_and_reach_only_their_table_and_secret() {
+fn functions_may_not_scan_and_reach_only_their_own_resources() {
     let template = template();
     for (name, resource) in template["Resources"].as_mapping().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
@@ -84,7 +84,17 @@ fn functions_may_not_scan_and_reach_only_their_table_and_secret() {
         }
         let text = serde_yaml::to_string(&resource["Properties"]["Policies"]).unwrap();
         assert!(!text.contains("dynamodb:Scan"), "{name:?} may scan");
+        // The one wildcard allowed: objects under the export bucket's `exports/` prefix.
+        let text = text
+            .replace("${ExportBucket.Arn}/exports/*", "")
+            .replace("exports/*", "");
         assert!(!text.contains('*'), "{name:?} has a wildcard permission");
+        if text.contains("cognito-idp:") {
+            assert!(
+                text.contains("UserPool.Arn") || text.contains("- UserPool\n"),
+                "{name:?} may touch another user pool"
+            );
+        }
         assert!(
             !text.contains("FullAccess"),
             "{name:?} uses a broad managed policy"

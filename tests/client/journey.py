@@ -15,6 +15,7 @@ import uuid
 import httpx
 
 from therabot_client import AuthenticatedClient, Client
+from therabot_client.api.account import erase_account, export_data, get_profile, update_profile
 from therabot_client.api.conversations import (
     create_conversation,
     delete_conversation,
@@ -33,6 +34,11 @@ from therabot_client.api.moods import (
 )
 from therabot_client.api.safety import safety_resources, safety_status
 from therabot_client.models import (
+    EraseAccount,
+    ErasureReport,
+    ExportCreated,
+    ProfileView,
+    UpdateProfile,
     ConversationPage,
     CreateConversation,
     CreatedConversation,
@@ -159,6 +165,24 @@ def conversation(client):
     expect(get_conversation.sync_detailed(opened.id, client=client), 404, Problem)
 
 
+def account(client):
+    """The profile, a complete export downloaded from its link, then the erasure."""
+    fresh = expect(get_profile.sync_detailed(client=client), 200, ProfileView)
+    assert fresh.version == 0
+    body = UpdateProfile(country="us", timezone="America/Chicago", locale="en-US")
+    saved = expect(update_profile.sync_detailed(client=client, body=body, if_match='"0"'), 200, ProfileView)
+    assert saved.country == "US" and saved.version == 1
+    export = expect(export_data.sync_detailed(client=client), 201, ExportCreated)
+    document = httpx.get(export.url, timeout=30).json()
+    assert len(document["moods"]) == export.counts.moods == 2, export.counts
+    assert document["profile"]["timezone"] == "America/Chicago"
+    erased = erase_account.sync_detailed(client=client, body=EraseAccount(confirm="DELETE MY ACCOUNT"))
+    report = expect(erased, 200, ErasureReport)
+    assert report.complete and report.items >= 3, report
+    assert expect(list_moods.sync_detailed(client=client), 200, MoodPage).items == []
+    assert httpx.get(export.url, timeout=30).status_code == 404, "the export went with it"
+
+
 def main(base_url):
     public = Client(base_url=base_url, raise_on_unexpected_status=True)
     lines = expect(safety_resources.sync_detailed(client=public, country="US"), 200, ResourcesView)
@@ -174,6 +198,7 @@ def main(base_url):
     )
     theirs = expect(list_moods.sync_detailed(client=stranger), 200, MoodPage)
     assert theirs.items == [], "another user sees none of it"
+    account(client)
     print("journey: every step held")
 
 

@@ -23,6 +23,7 @@ pub fn openapi() -> OpenApi {
     doc.merge(chat::openapi());
     doc.merge(journals::openapi());
     doc.merge(exercises::openapi());
+    doc.merge(account::openapi());
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -88,9 +89,7 @@ fn state_parameter_formats(doc: &mut OpenApi) {
             }),
             (ParameterIn::Query, "tz") => {
                 // The bundled time-zone database, so the list is the same on every machine.
-                let mut names: Vec<String> =
-                    jiff::tz::db().available().map(|n| n.to_string()).collect();
-                names.sort();
+                let names = therabot_shared::domain::profile::time_zone_names();
                 serde_json::json!({"type": "string", "enum": names})
             }
             _ => return None,
@@ -127,12 +126,21 @@ fn label_schema() -> serde_json::Value {
     })
 }
 
+/// Every zone of the bundled tz database, and `null` (which clears the profile's).
+fn time_zones_or_null() -> Vec<serde_json::Value> {
+    let names = therabot_shared::domain::profile::time_zone_names();
+    let mut values: Vec<serde_json::Value> = names.into_iter().map(Into::into).collect();
+    values.push(serde_json::Value::Null);
+    values
+}
+
 /// The formats the code enforces on request bodies beyond what the types say (label and text
 /// rules, country codes, languages), stated from the same constants the parsers use.
 fn state_body_formats(doc: OpenApi) -> OpenApi {
     use therabot_shared::domain::chat::COUNTRY_PATTERN;
     use therabot_shared::domain::text::{
-        LABELS_MAX, non_blank_text_pattern, single_line_pattern, text_pattern,
+        LABELS_MAX, non_blank_single_line_pattern, non_blank_text_pattern, single_line_pattern,
+        text_pattern,
     };
     let Ok(mut value) = serde_json::to_value(&doc) else {
         return doc;
@@ -213,6 +221,34 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
         ("ThoughtBody", "text", said),
         ("EmotionBody", "name", label_schema()),
     ]);
+    // The profile: a one-line name, a zone of the bundled tz database, a BCP 47 tag.
+    rules.extend([
+        (
+            "UpdateProfile",
+            "display_name",
+            serde_json::json!({"pattern": non_blank_single_line_pattern()}),
+        ),
+        (
+            "UpdateProfile",
+            "timezone",
+            serde_json::json!({"enum": time_zones_or_null()}),
+        ),
+        (
+            "UpdateProfile",
+            "locale",
+            serde_json::json!({"pattern": therabot_shared::domain::profile::LOCALE_PATTERN}),
+        ),
+        (
+            "UpdateProfile",
+            "country",
+            serde_json::json!({"pattern": COUNTRY_PATTERN}),
+        ),
+    ]);
+    rules.push((
+        "EraseAccount",
+        "confirm",
+        serde_json::json!({"enum": [account::erase::CONFIRMATION]}),
+    ));
     for (schema, property, patch) in rules {
         let target = &mut value["components"]["schemas"][schema]["properties"][property];
         debug_assert!(

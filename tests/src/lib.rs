@@ -84,6 +84,10 @@ pub struct LocalApi {
     pub issuer: Arc<LocalIssuer>,
     /// The context its routers run with.
     pub context: AppContext,
+    /// The local S3 and Cognito, as the account function reaches them.
+    pub aws: account::AwsHttp,
+    /// The account function's settings: the local export bucket and user pool.
+    pub account: account::AccountConfig,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -152,12 +156,20 @@ impl LocalApi {
             cache: options.exercise_cache,
         };
         let exercises = exercises::ExercisesState::new(context.clone(), exercise_config)?;
+        let aws = account::AwsHttp::new(context.sdk().clone(), Some(options.aws_endpoint.clone()));
+        let account_config = local_account(&aws).await?;
         let states = States {
             chat: chat::ChatState::new(context.clone(), chat_config)?,
             journals,
             exercises,
+            account: account::AccountState::new(context.clone(), account_config.clone()),
         };
-        let app = app(context.clone(), states, issuer.clone());
+        let sign_up = SignUp {
+            issuer: issuer.clone(),
+            aws: aws.clone(),
+            user_pool_id: account_config.user_pool_id.clone(),
+        };
+        let app = app(context.clone(), states, sign_up);
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");
@@ -167,8 +179,25 @@ impl LocalApi {
             base_url,
             issuer,
             context,
+            aws,
+            account: account_config,
             server: Some(server),
         })
+    }
+
+    /// Creates `sub`'s user in the local user pool, as signing up in the app would.
+    pub async fn sign_up(&self, sub: &str) -> Result<(), account::aws::AwsError> {
+        create_user(&self.aws, &self.account.user_pool_id, sub).await
+    }
+
+    /// Whether `sub` has a user in the local user pool.
+    pub async fn has_user(&self, sub: &str) -> Result<bool, account::aws::AwsError> {
+        let request = serde_json::json!({"UserPoolId": self.account.user_pool_id, "Username": sub});
+        match self.aws.cognito("AdminGetUser", &request).await {
+            Ok(_) => Ok(true),
+            Err(error) if error.code() == Some("UserNotFoundException") => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// Serves until the process is stopped.
@@ -187,6 +216,77 @@ impl Drop for LocalApi {
     }
 }
 
+/// The bucket of exports in the local S3.
+pub const EXPORT_BUCKET: &str = "therabot-local-exports";
+/// The user pool's name in the local Cognito.
+pub const USER_POOL_NAME: &str = "therabot-local";
+
+/// The export bucket and the user pool, created in the local stand-in if missing (moto keeps
+/// them in memory: a restarted stand-in gets new ones).
+async fn local_account(
+    aws: &account::AwsHttp,
+) -> Result<account::AccountConfig, account::aws::AwsError> {
+    aws.create_bucket(EXPORT_BUCKET).await?;
+    let pools = aws
+        .cognito("ListUserPools", &serde_json::json!({"MaxResults": 60}))
+        .await?;
+    let existing = pools["UserPools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|pool| pool["Name"] == USER_POOL_NAME)
+        .and_then(|pool| pool["Id"].as_str().map(str::to_owned));
+    let user_pool_id = match existing {
+        Some(id) => id,
+        None => {
+            let created = aws
+                .cognito(
+                    "CreateUserPool",
+                    &serde_json::json!({"PoolName": USER_POOL_NAME}),
+                )
+                .await?;
+            created["UserPool"]["Id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    Ok(account::AccountConfig {
+        export_bucket: EXPORT_BUCKET.to_owned(),
+        user_pool_id,
+    })
+}
+
+/// Creates `sub`'s user in the pool (already there is fine).
+async fn create_user(
+    aws: &account::AwsHttp,
+    user_pool_id: &str,
+    sub: &str,
+) -> Result<(), account::aws::AwsError> {
+    let request = serde_json::json!({
+        "UserPoolId": user_pool_id,
+        "Username": sub,
+        "MessageAction": "SUPPRESS",
+    });
+    match aws.cognito("AdminCreateUser", &request).await {
+        Ok(_) => Ok(()),
+        Err(error) if error.code() == Some("UsernameExistsException") => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// What the local token endpoint needs: the issuer, and the user pool in which a token's
+/// user is created (so erasing an account deletes a real Cognito user, locally too).
+#[derive(Clone)]
+pub struct SignUp {
+    /// The issuer.
+    pub issuer: Arc<LocalIssuer>,
+    /// The local Cognito.
+    pub aws: account::AwsHttp,
+    /// The pool.
+    pub user_pool_id: String,
+}
+
 /// The states of the functions that need more than the shared context.
 pub struct States {
     /// The chat's.
@@ -195,21 +295,25 @@ pub struct States {
     pub journals: journals::JournalsState,
     /// The exercises'.
     pub exercises: exercises::ExercisesState,
+    /// The account's.
+    pub account: account::AccountState,
 }
 
 /// Every function's routes, the issuer's and the docs', with the common layers.
-pub fn app(context: AppContext, states: States, issuer: Arc<LocalIssuer>) -> Router {
+pub fn app(context: AppContext, states: States, sign_up: SignUp) -> Router {
     let (moods_routes, _) = moods::routes().split_for_parts();
     let (chat_routes, _) = chat::routes().split_for_parts();
     let (journal_routes, _) = journals::routes().split_for_parts();
     let (exercise_routes, _) = exercises::routes().split_for_parts();
+    let (account_routes, _) = account::routes().split_for_parts();
     let local = Router::new()
         .route("/_local/token", post(mint_token))
         .route("/_local/.well-known/jwks.json", get(jwks))
-        .with_state(issuer);
+        .with_state(sign_up);
     therabot_shared::http::layers::finish(
         moods_routes
             .with_state(context)
+            .merge(account_routes.with_state(states.account))
             .merge(chat_routes.with_state(states.chat))
             .merge(journal_routes.with_state(states.journals))
             .merge(exercise_routes.with_state(states.exercises))
@@ -225,7 +329,7 @@ struct TokenRequest {
 }
 
 async fn mint_token(
-    State(issuer): State<Arc<LocalIssuer>>,
+    State(sign_up): State<SignUp>,
     body: JsonBody<TokenRequest>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let sub = body.value.sub;
@@ -237,13 +341,19 @@ async fn mint_token(
             ),
         ]));
     }
+    if let Err(error) = create_user(&sign_up.aws, &sign_up.user_pool_id, &sub).await {
+        tracing::error!(%error, "the local user pool refused the user");
+        return Err(ApiError::Unavailable {
+            retry_after_secs: 1,
+        });
+    }
     Ok(axum::Json(serde_json::json!({
-        "access_token": issuer.mint(&sub),
+        "access_token": sign_up.issuer.mint(&sub),
         "token_type": "Bearer",
         "expires_in": issuer::TOKEN_SECONDS,
     })))
 }
 
-async fn jwks(State(issuer): State<Arc<LocalIssuer>>) -> axum::Json<serde_json::Value> {
-    axum::Json(issuer.jwks())
+async fn jwks(State(sign_up): State<SignUp>) -> axum::Json<serde_json::Value> {
+    axum::Json(sign_up.issuer.jwks())
 }

@@ -8,6 +8,7 @@ use therabot_shared::auth::Identity;
 use therabot_shared::domain::chat::{
     ChatMessage, Conversation, CountryCode, MessageKind, Role, SEARCH_MAX_CHARS, parse_title,
 };
+use therabot_shared::domain::profile::Profile;
 use therabot_shared::domain::risk;
 use therabot_shared::domain::{ConversationId, FieldError, FieldErrors};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
@@ -15,7 +16,7 @@ use therabot_shared::http::pagination::{self, PageScope};
 use therabot_shared::http::path::IdPath;
 use therabot_shared::http::query::{check_range, time_param};
 use therabot_shared::http::responses::{Authenticated, Found, JsonBodied, Listed, MalformedId};
-use therabot_shared::http::safety::country_from_headers;
+use therabot_shared::http::safety::crisis_country;
 use therabot_shared::http::{ApiError, ApiQuery, OptionalJsonBody, Problem, json};
 use therabot_shared::safety::Level;
 use therabot_shared::safety::resources::{file, for_country};
@@ -32,8 +33,12 @@ use crate::texts::{self, Lang};
 const CONVERSATIONS: &str = "conversations";
 const SAFETY: &str = "safety";
 
-/// `es` when the client prefers Spanish, else English.
-fn language_from(headers: &HeaderMap) -> Lang {
+/// The replies' language when the body names none: the profile locale's, else the first of
+/// `Accept-Language`; `es` for Spanish, else English.
+fn language_from(profile: &Profile, headers: &HeaderMap) -> Lang {
+    if let Some(locale) = &profile.locale {
+        return Lang::from_code(locale.language());
+    }
     let preferred = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -58,6 +63,7 @@ struct NewConversation {
 
 fn parse_new(
     request: CreateConversation,
+    profile: &Profile,
     headers: &HeaderMap,
 ) -> Result<NewConversation, ApiError> {
     let mut errors = FieldErrors::new();
@@ -66,19 +72,18 @@ fn parse_new(
         .as_deref()
         .and_then(|t| errors.check(parse_title("title", t)))
         .flatten();
-    // The body's country, else the region of `Accept-Language` (`en-US` → US): a phone says
-    // where its user is more often than not, and 988 beats the international lines there.
-    let country = match request.country.as_deref() {
-        Some(c) => errors.check(CountryCode::parse("country", c)),
-        None => country_from_headers(headers).and_then(|c| CountryCode::parse("country", &c).ok()),
-    };
+    let named = request
+        .country
+        .as_deref()
+        .and_then(|c| errors.check(CountryCode::parse("country", c)));
+    let country = crisis_country(named, profile, headers);
     let lang = match request.language.as_deref() {
         Some(code @ ("en" | "es")) => Lang::from_code(code),
         Some(_) => {
             errors.push(FieldError::new("language", "must be `en` or `es`"));
             Lang::En
         }
-        None => language_from(headers),
+        None => language_from(profile, headers),
     };
     errors.into_result().map_err(ApiError::Validation)?;
     Ok(NewConversation {
@@ -96,7 +101,7 @@ fn parse_new(
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
         ("Accept-Language" = Option<String>, Header,
-            description = "Without `country`, its region (`en-US` → US) picks the crisis lines; without `language`, its language (en or es) the replies'."),
+            description = "Without `country` in the body or your profile, its region (`en-US` → US) picks the crisis lines; without `language` in the body or a locale in your profile, its language (en or es) the replies'."),
     ),
     responses(
         (status = 201, description = "Created", body = CreatedConversation, headers(("Location" = String))),
@@ -115,12 +120,14 @@ pub(crate) async fn create_conversation(
     let app = state.app();
     let now = app.now();
     let key = IdempotencyKey::from_headers(&headers)?;
-    let new = parse_new(body.value, &headers)?;
     let store = app.store();
-    let risk_level = store
-        .risk_state(&identity.user)
-        .await?
-        .level_at(now, state.config().check_in_window);
+    let (profile, remembered) = tokio::try_join!(
+        store.profile(&identity.user),
+        store.risk_state(&identity.user)
+    )?;
+    let new = parse_new(body.value, &profile, &headers)?;
+    let window = profile.check_in_window(state.config().check_in_window);
+    let risk_level = remembered.level_at(now, window);
     let id = ConversationId::new_at(now);
     let opening = opening_messages(id, new.lang, now, risk_level);
     let last = opening.last().map_or(now, |m| m.created_at);
@@ -133,6 +140,7 @@ pub(crate) async fn create_conversation(
         last_message_at: last,
         message_count: opening.len() as u64,
         disclosed_at: now,
+        retention_days: profile.chat_retention_days,
     };
     let (resources, _) = for_country(conversation.country.as_ref().map(CountryCode::as_str));
     let created = CreatedConversation {
@@ -209,7 +217,12 @@ pub(crate) async fn list_conversations(
         .await?;
     let page = app
         .store()
-        .list_conversations(&identity.user, paging.limit, paging.start.clone())
+        .list_conversations(
+            &identity.user,
+            paging.limit,
+            paging.start.clone(),
+            app.now(),
+        )
         .await?;
     Ok(axum::Json(ConversationPage {
         items: page.items.iter().map(ConversationView::from).collect(),
@@ -233,10 +246,10 @@ pub(crate) async fn get_conversation(
     identity: Identity,
     IdPath(id): IdPath<ConversationId>,
 ) -> Result<axum::Json<ConversationView>, ApiError> {
-    let conversation = state
-        .app()
+    let app = state.app();
+    let conversation = app
         .store()
-        .get_conversation(&identity.user, id)
+        .get_conversation(&identity.user, id, app.now())
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ConversationView::from(&conversation)))
@@ -346,13 +359,17 @@ pub(crate) async fn list_messages(
             &filter,
             paging.limit,
             paging.start.clone(),
+            app.now(),
         )
         .await?;
     // Every conversation holds at least its disclosure, so an empty first page means either
     // filters that match nothing or no conversation: one read tells which.
     if first_page
         && page.items.is_empty()
-        && store.get_conversation(&identity.user, id).await?.is_none()
+        && store
+            .get_conversation(&identity.user, id, app.now())
+            .await?
+            .is_none()
     {
         return Err(ApiError::NotFound);
     }
@@ -396,7 +413,11 @@ pub(crate) async fn safety_resources(
 /// The user's current risk state, so the app can open with a check-in.
 #[utoipa::path(
     get, path = "/v1/safety/status", tag = SAFETY,
-    params(CountryQuery),
+    params(
+        CountryQuery,
+        ("Accept-Language" = Option<String>, Header,
+            description = "Without `country` or a country in your profile, its region (`en-US` → US) picks the crisis lines."),
+    ),
     responses(
         (status = 200, description = "The risk state", body = StatusView),
         (status = 400, description = "Malformed country", body = Problem, content_type = "application/problem+json"),
@@ -406,13 +427,19 @@ pub(crate) async fn safety_resources(
 pub(crate) async fn safety_status(
     State(state): State<ChatState>,
     identity: Identity,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<CountryQuery>,
 ) -> Result<axum::Json<StatusView>, ApiError> {
-    let country = country_param(query.country.as_deref())?;
+    let named = country_param(query.country.as_deref())?;
     let app = state.app();
-    let window = state.config().check_in_window;
-    let remembered = app.store().risk_state(&identity.user).await?;
+    let store = app.store();
+    let (profile, remembered) = tokio::try_join!(
+        store.profile(&identity.user),
+        store.risk_state(&identity.user)
+    )?;
+    let window = profile.check_in_window(state.config().check_in_window);
     let level = remembered.level_at(app.now(), window);
+    let country = crisis_country(named, &profile, &headers);
     let (entry, _) = for_country(country.as_ref().map(CountryCode::as_str));
     let safety = SafetyView::new(level, entry);
     Ok(axum::Json(StatusView {

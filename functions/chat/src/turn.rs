@@ -93,7 +93,12 @@ pub(crate) async fn send_message(
     let (conversation, recent) = state
         .app()
         .store()
-        .conversation_with_recent(user, conversation_id, state.config().context_messages)
+        .conversation_with_recent(
+            user,
+            conversation_id,
+            state.config().context_messages,
+            state.app().now(),
+        )
         .await?
         .ok_or(ApiError::NotFound)?;
 
@@ -145,6 +150,7 @@ async fn store_message(
         message: &message,
         quota: Some(quota),
         idempotency: in_flight.as_ref(),
+        retention_days: conversation.retention_days,
     };
     match state.app().store().record_user_turn(&write).await {
         Ok(()) => Ok(Some(Stored {
@@ -315,7 +321,7 @@ async fn finish_turn(
     let response = keep_reply(
         state,
         user,
-        turn.conversation.id,
+        turn.conversation,
         &replies,
         view,
         in_flight,
@@ -397,7 +403,7 @@ impl Replies {
 async fn keep_reply(
     state: &ChatState,
     user: &UserId,
-    conversation: ConversationId,
+    conversation: &Conversation,
     replies: &Replies,
     view: Turn,
     in_flight: Option<IdempotentWrite>,
@@ -457,7 +463,7 @@ async fn screen_offline(state: &ChatState, text: &str, previous: Level) -> Scree
 async fn store_reply(
     state: &ChatState,
     user: &UserId,
-    conversation: ConversationId,
+    conversation: &Conversation,
     replies: &[ChatMessage],
     disclosed: bool,
     idempotency: Option<&IdempotentWrite>,
@@ -482,7 +488,8 @@ async fn store_reply(
         }
         let reply = Reply {
             user,
-            conversation,
+            conversation: conversation.id,
+            retention_days: conversation.retention_days,
             messages: replies,
             disclosed,
             idempotency,

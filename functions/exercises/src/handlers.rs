@@ -187,7 +187,13 @@ pub(crate) async fn create_completion(
     let entry = new.into_entry(now, safety);
     let view = SavedCompletion {
         completion: Completion::from(&entry),
-        safety: SafetyView::for_request(entry.safety.level, &headers),
+        safety: SafetyView::for_writer(
+            entry.safety.level,
+            state.app().store(),
+            &identity.user,
+            &headers,
+        )
+        .await,
     };
     let mut response = json::respond(StatusCode::CREATED, &view);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/completions/{}", entry.id)) {

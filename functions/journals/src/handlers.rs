@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use therabot_shared::auth::Identity;
-use therabot_shared::domain::JournalId;
 use therabot_shared::domain::journal::{JournalEntry, SearchWords};
 use therabot_shared::domain::risk::SafetyVerdict;
 use therabot_shared::domain::text::Label;
+use therabot_shared::domain::{JournalId, UserId};
 use therabot_shared::http::etag::{Precondition, etag};
 use therabot_shared::http::idempotency::{self, IdempotencyKey};
 use therabot_shared::http::pagination::PageScope;
@@ -46,10 +46,16 @@ fn entry_response<T: serde::Serialize>(
 }
 
 /// The entry with the screen's verdict and the crisis lines of the writer's country.
-fn saved(entry: &JournalEntry, headers: &HeaderMap) -> SavedJournal {
+async fn saved(
+    state: &JournalsState,
+    user: &UserId,
+    entry: &JournalEntry,
+    headers: &HeaderMap,
+) -> SavedJournal {
+    let level = entry.safety.level;
     SavedJournal {
         journal: Journal::from(entry),
-        safety: SafetyView::for_request(entry.safety.level, headers),
+        safety: SafetyView::for_writer(level, state.app().store(), user, headers).await,
     }
 }
 
@@ -90,7 +96,7 @@ pub(crate) async fn create_journal(
     let safety = screen(&state, new.body.as_str()).await;
     let now = state.app().now();
     let entry = new.into_entry(now, safety);
-    let view = saved(&entry, &headers);
+    let view = saved(&state, &identity.user, &entry, &headers).await;
     let mut response = entry_response(StatusCode::CREATED, &entry, &view);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/journals/{}", entry.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -251,7 +257,7 @@ pub(crate) async fn update_journal(
             .count_referrals_after(&identity.user, entry.safety.level)
             .await;
     }
-    let view = saved(&entry, &headers);
+    let view = saved(&state, &identity.user, &entry, &headers).await;
     Ok(entry_response(StatusCode::OK, &entry, &view))
 }
 

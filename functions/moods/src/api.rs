@@ -146,7 +146,8 @@ pub struct SummaryQuery {
     pub to: Option<String>,
     /// `day` (default) or `week` (ISO weeks, from Monday).
     pub bucket: Option<String>,
-    /// IANA time zone in which days and weeks are cut, e.g. `Europe/Madrid` (default `UTC`).
+    /// IANA time zone in which days and weeks are cut, e.g. `Europe/Madrid` (default: your
+    /// profile's time zone, else `UTC`).
     pub tz: Option<String>,
 }
 

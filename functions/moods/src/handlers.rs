@@ -5,11 +5,11 @@ use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::SignedDuration;
-use jiff::tz::TimeZone;
 use therabot_shared::AppContext;
 use therabot_shared::auth::Identity;
 use therabot_shared::domain::MoodId;
 use therabot_shared::domain::mood::MoodEntry;
+use therabot_shared::domain::profile::TimeZoneName;
 use therabot_shared::domain::summary::{self, Bucket};
 use therabot_shared::domain::text::Label;
 use therabot_shared::http::etag::{Precondition, etag};
@@ -236,12 +236,19 @@ pub(crate) async fn mood_summary(
         Some("week") => (Bucket::Week, "week"),
         Some(_) => return Err(ApiError::bad_parameter("bucket", "must be `day` or `week`")),
     };
-    let tz_name = query.tz.as_deref().unwrap_or("UTC");
-    let tz = TimeZone::get(tz_name).map_err(|_| {
-        ApiError::bad_parameter("tz", "must be an IANA time zone name such as Europe/Madrid")
-    })?;
-    let points = context
-        .store()
+    let store = context.store();
+    let tz_name = match query.tz {
+        Some(name) => TimeZoneName::parse("tz", &name)
+            .map_err(|e| ApiError::bad_parameter("tz", &e.message))?,
+        // Only a request that names no zone reads the profile.
+        None => store
+            .profile(&identity.user)
+            .await?
+            .timezone
+            .unwrap_or_else(TimeZoneName::utc),
+    };
+    let tz = tz_name.zone();
+    let points = store
         .mood_points(&identity.user, from, to, SUMMARY_MAX_ITEMS)
         .await?
         .ok_or_else(|| {
@@ -256,6 +263,6 @@ pub(crate) async fn mood_summary(
         from,
         to,
         bucket_name,
-        tz_name,
+        tz_name.as_str(),
     )))
 }

@@ -128,6 +128,17 @@ pub struct Conversation {
     pub message_count: u64,
     /// When the AI disclosure was last shown.
     pub disclosed_at: Timestamp,
+    /// Its messages are deleted this many days after they were written (`None`: kept); the
+    /// user's profile sets it.
+    pub retention_days: Option<u16>,
+}
+
+/// When something written at `at` is deleted under a retention of `days` (`None`: never).
+pub fn expiry(at: Timestamp, days: Option<u16>) -> Option<Timestamp> {
+    days.and_then(|d| {
+        at.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(d)))
+            .ok()
+    })
 }
 
 /// A stored message.

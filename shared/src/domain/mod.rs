@@ -8,6 +8,7 @@ pub mod completion;
 pub mod ids;
 pub mod journal;
 pub mod mood;
+pub mod profile;
 pub mod risk;
 pub mod summary;
 pub mod text;

@@ -55,6 +55,12 @@ pub fn non_blank_text_pattern() -> String {
     format!(r"^[^{CONTROLS}]*[^\s{CONTROLS}][^{CONTROLS}]*$")
 }
 
+/// One line that must say something (a display name): as [`single_line_pattern`], and not
+/// only whitespace.
+pub fn non_blank_single_line_pattern() -> String {
+    format!(r"^[^\n\r{CONTROLS}]*[^\s{CONTROLS}][^\n\r{CONTROLS}]*$")
+}
+
 /// One line of text (a title): no control characters but tab, no line breaks.
 pub fn single_line_pattern() -> String {
     format!(r"^[^\n\r{CONTROLS}]*$")

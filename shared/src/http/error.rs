@@ -259,6 +259,11 @@ impl From<crate::store::StoreError> for ApiError {
                     retry_after_secs: 1,
                 }
             }
+            // A token issued before the erasure: as if it had expired.
+            crate::store::StoreError::Erased => {
+                tracing::info!("request refused: the account was erased");
+                Self::Unauthorized
+            }
             other => Self::internal(other),
         }
     }

@@ -5,8 +5,12 @@ use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::UserId;
+use crate::domain::chat::CountryCode;
+use crate::domain::profile::Profile;
 use crate::safety::Level;
-use crate::safety::resources::{CountryResources, Resource};
+use crate::safety::resources::{CountryResources, Resource, for_country};
+use crate::store::Store;
 
 /// What the app should show about safety alongside what was written.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -37,13 +41,42 @@ impl SafetyView {
 }
 
 impl SafetyView {
-    /// The view for `level` with the crisis lines of the country the request's
-    /// `Accept-Language` names (the international ones otherwise).
-    pub fn for_request(level: Level, headers: &HeaderMap) -> Self {
-        let country = country_from_headers(headers);
-        let (resources, _) = crate::safety::resources::for_country(country.as_deref());
+    /// The view for `level` of something `user` wrote, with the crisis lines of their
+    /// country ([`crisis_country`]). The profile is read only when lines are shown, so an
+    /// ordinary save costs no extra round trip; if it cannot be read, `Accept-Language`
+    /// decides, and the save goes on.
+    pub async fn for_writer(
+        level: Level,
+        store: &Store,
+        user: &UserId,
+        headers: &HeaderMap,
+    ) -> Self {
+        let profile = if level >= Level::Elevated {
+            store.profile(user).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, "profile unreadable: crisis lines from Accept-Language");
+                Profile::default()
+            })
+        } else {
+            Profile::default()
+        };
+        let country = crisis_country(None, &profile, headers);
+        let (resources, _) = for_country(country.as_ref().map(CountryCode::as_str));
         Self::new(level, resources)
     }
+}
+
+/// Where someone's crisis lines come from: the country they named for this (a
+/// conversation's body), else their profile's, else the region of `Accept-Language`
+/// (`en-US` → US: a phone says where its user is more often than not, and 988 beats the
+/// international lines there), else none (the international lines).
+pub fn crisis_country(
+    named: Option<CountryCode>,
+    profile: &Profile,
+    headers: &HeaderMap,
+) -> Option<CountryCode> {
+    named.or_else(|| profile.country.clone()).or_else(|| {
+        country_from_headers(headers).and_then(|c| CountryCode::parse("country", &c).ok())
+    })
 }
 
 /// The country named by the region of the first language in `Accept-Language` that has one
@@ -89,5 +122,25 @@ mod tests {
         );
         assert_eq!(country_from_headers(&accept("en, fr;q=0.5")), None);
         assert_eq!(country_from_headers(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn the_named_country_wins_then_the_profile_then_accept_language() {
+        let code = |c: &str| CountryCode::parse("c", c).unwrap();
+        let profile = Profile {
+            country: Some(code("GB")),
+            ..Profile::default()
+        };
+        let headers = accept("en-US");
+        let pick = |named, profile: &Profile| {
+            crisis_country(named, profile, &headers).map(|c| c.as_str().to_owned())
+        };
+        assert_eq!(pick(Some(code("ES")), &profile).as_deref(), Some("ES"));
+        assert_eq!(pick(None, &profile).as_deref(), Some("GB"));
+        assert_eq!(pick(None, &Profile::default()).as_deref(), Some("US"));
+        assert_eq!(
+            crisis_country(None, &Profile::default(), &HeaderMap::new()),
+            None
+        );
     }
 }

@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::entity::Entity;
+use super::erasure::{ACCOUNT, not_erased};
 use super::idempotency::{IDEMPOTENCY, IdempotentWrite};
 use super::keys::{self, Key};
 use super::page::{Cursor, Page, PartitionQuery};
 use super::transact::{RequestToken, TransactFailure, Transaction, put, update};
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::chat::{
-    ChatMessage, Conversation, CountryCode, MessageKind, Role, fold_for_search,
+    ChatMessage, Conversation, CountryCode, MessageKind, Role, expiry, fold_for_search,
 };
 use crate::domain::risk::{self, Quota, RiskState};
 use crate::domain::{ConversationId, MessageId, UserId};
@@ -41,6 +42,11 @@ struct ConversationItem {
     last_message_at: Timestamp,
     message_count: u64,
     disclosed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retention_days: Option<u16>,
+    /// DynamoDB's TTL: a conversation goes when its last message does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
 }
 
 impl Entity for ConversationItem {
@@ -69,6 +75,8 @@ impl ConversationItem {
             last_message_at: c.last_message_at,
             message_count: c.message_count,
             disclosed_at: c.disclosed_at,
+            retention_days: c.retention_days,
+            expires_at: expiry(c.last_message_at, c.retention_days).map(|t| t.as_second()),
         }
     }
 
@@ -82,6 +90,7 @@ impl ConversationItem {
             last_message_at: self.last_message_at,
             message_count: self.message_count,
             disclosed_at: self.disclosed_at,
+            retention_days: self.retention_days,
         }
     }
 }
@@ -111,6 +120,9 @@ struct MessageItem {
     responder: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prompt_version: Option<String>,
+    /// DynamoDB's TTL, under the conversation's retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
 }
 
 impl Entity for MessageItem {
@@ -123,7 +135,7 @@ impl Entity for MessageItem {
 }
 
 impl MessageItem {
-    fn new(user: &UserId, m: &ChatMessage) -> Self {
+    fn new(user: &UserId, m: &ChatMessage, retention_days: Option<u16>) -> Self {
         let Key { pk, sk } = Self::key((user, m.conversation_id, m.id));
         Self {
             pk,
@@ -141,6 +153,7 @@ impl MessageItem {
             screen: m.screen.clone(),
             responder: m.responder.clone(),
             prompt_version: m.prompt_version.clone(),
+            expires_at: expiry(m.created_at, retention_days).map(|t| t.as_second()),
         }
     }
 
@@ -159,6 +172,27 @@ impl MessageItem {
             prompt_version: self.prompt_version,
         }
     }
+}
+
+/// Whether a TTL of `expires_at` (epoch seconds) has passed at `now`.
+fn past(expires_at: Option<i64>, now: Timestamp) -> bool {
+    expires_at.is_some_and(|at| at <= now.as_second())
+}
+
+/// Leaves out of `query` the items whose retention has ended: DynamoDB's TTL deletes them
+/// only within days, and someone who chose to keep 30 days must not see the 31st.
+fn hide_expired(query: &mut PartitionQuery, now: Timestamp) {
+    let unexpired = "(attribute_not_exists(#expires) OR #expires > :fnow)";
+    query
+        .names
+        .insert("#expires".into(), keys::EXPIRES_AT.into());
+    query
+        .filter_values
+        .insert(":fnow".into(), n(now.as_second()));
+    query.filter = Some(match query.filter.take() {
+        Some(other) => format!("{other} AND {unexpired}"),
+        None => unexpired.to_owned(),
+    });
 }
 
 /// A conversation that exists and is not being deleted: every write to it checks this, so
@@ -215,6 +249,8 @@ struct Activity {
     at: Timestamp,
     added: usize,
     disclosed: bool,
+    /// The conversation's retention: its own expiry moves with its last message.
+    retention_days: Option<u16>,
 }
 
 impl Activity {
@@ -225,19 +261,29 @@ impl Activity {
         } else {
             ""
         };
+        let mut values = HashMap::from([
+            (":at".into(), s(self.at.to_string())),
+            (
+                ":act".into(),
+                s(keys::activity_sk(self.at, self.conversation)),
+            ),
+            (":n".into(), n(self.added)),
+        ]);
+        let expires = match expiry(self.at, self.retention_days) {
+            Some(at) => {
+                values.insert(":exp".into(), n(at.as_second()));
+                ", expires_at = :exp"
+            }
+            None => "",
+        };
         update(
             table,
             ConversationItem::key((user, self.conversation)).item(),
-            format!("SET last_message_at = :at, GSI1SK = :act{disclosed} ADD message_count :n"),
+            format!(
+                "SET last_message_at = :at, GSI1SK = :act{disclosed}{expires} ADD message_count :n"
+            ),
             Some(OPEN_CONVERSATION),
-            HashMap::from([
-                (":at".into(), s(self.at.to_string())),
-                (
-                    ":act".into(),
-                    s(keys::activity_sk(self.at, self.conversation)),
-                ),
-                (":n".into(), n(self.added)),
-            ]),
+            values,
         )
     }
 }
@@ -263,6 +309,8 @@ pub struct UserTurn<'a> {
     pub quota: Option<Quota>,
     /// The in-flight idempotency record, if the client sent a key.
     pub idempotency: Option<&'a IdempotentWrite>,
+    /// The conversation's retention.
+    pub retention_days: Option<u16>,
 }
 
 /// Why the first write of a chat turn did not happen.
@@ -293,6 +341,8 @@ pub struct Reply<'a> {
     pub messages: &'a [ChatMessage],
     /// Whether a disclosure was shown now.
     pub disclosed: bool,
+    /// The conversation's retention.
+    pub retention_days: Option<u16>,
     /// The idempotency record to complete, with its response.
     pub idempotency: Option<&'a IdempotentWrite>,
     /// The write's token: a retry of the same reply sends the same one, so a first attempt
@@ -334,10 +384,8 @@ impl Store {
             )?,
         );
         for message in opening {
-            transaction.push(
-                "message",
-                put(table, to_item(MessageItem::new(user, message))?, None)?,
-            );
+            let item = MessageItem::new(user, message, conversation.retention_days);
+            transaction.push("message", put(table, to_item(item)?, None)?);
         }
         if let Some(write) = idempotency {
             transaction.push(
@@ -345,7 +393,7 @@ impl Store {
                 TransactWriteItem::builder().put(write.put(table)?).build(),
             );
         }
-        self.transact_creating(transaction).await
+        self.transact_creating(user, transaction).await
     }
 
     /// Reads a conversation (one round trip).
@@ -353,10 +401,12 @@ impl Store {
         &self,
         user: &UserId,
         id: ConversationId,
+        now: Timestamp,
     ) -> Result<Option<Conversation>, StoreError> {
         Ok(self
             .get::<ConversationItem>((user, id))
             .await?
+            .filter(|item| !past(item.expires_at, now))
             .map(ConversationItem::into_domain))
     }
 
@@ -366,9 +416,11 @@ impl Store {
         user: &UserId,
         id: ConversationId,
         recent: usize,
+        now: Timestamp,
     ) -> Result<Option<(Conversation, Vec<ChatMessage>)>, StoreError> {
         let mut query = PartitionQuery::new(keys::user_pk(user), keys::conversation_range(id));
         query.ascending = false;
+        hide_expired(&mut query, now);
         let page = self.query_page(&query, recent + 1, None).await?;
         let mut items = page.items.into_iter();
         let Some(first) = items.next() else {
@@ -390,10 +442,12 @@ impl Store {
         user: &UserId,
         limit: usize,
         start: Option<Cursor>,
+        now: Timestamp,
     ) -> Result<Page<Conversation>, StoreError> {
         let mut query = PartitionQuery::new(keys::user_pk(user), keys::activity_range());
         query.index = Some(keys::BY_ACTIVITY);
         query.ascending = false;
+        hide_expired(&mut query, now);
         let page = self.query_page(&query, limit, start).await?;
         Ok(Page {
             items: page
@@ -413,6 +467,7 @@ impl Store {
         filter: &MessageFilter,
         limit: usize,
         start: Option<Cursor>,
+        now: Timestamp,
     ) -> Result<Page<ChatMessage>, StoreError> {
         let mut query = PartitionQuery::new(
             keys::user_pk(user),
@@ -436,6 +491,7 @@ impl Store {
         if !conditions.is_empty() {
             query.filter = Some(conditions.join(" AND "));
         }
+        hide_expired(&mut query, now);
         let page = self.query_page(&query, limit, start).await?;
         Ok(Page {
             items: page
@@ -457,7 +513,9 @@ impl Store {
             Err(TransactFailure::Cancelled(cancellation)) => cancellation,
             Err(failure) => return Err(TurnError::Store(failure.into())),
         };
-        Err(if cancellation.failed("conversation") {
+        Err(if cancellation.failed(ACCOUNT) {
+            TurnError::Store(StoreError::Erased)
+        } else if cancellation.failed("conversation") {
             TurnError::ConversationGone
         } else if cancellation.failed(IDEMPOTENCY) {
             TurnError::KeyTaken
@@ -478,7 +536,7 @@ impl Store {
             "message",
             put(
                 table,
-                to_item(MessageItem::new(turn.user, message))?,
+                to_item(MessageItem::new(turn.user, message, turn.retention_days))?,
                 Some("attribute_not_exists(PK)"),
             )?,
         );
@@ -487,6 +545,7 @@ impl Store {
             at,
             added: 1,
             disclosed: false,
+            retention_days: turn.retention_days,
         };
         transaction.push("conversation", activity.update(table, turn.user)?);
         if let Some(quota) = turn.quota {
@@ -498,6 +557,7 @@ impl Store {
                 TransactWriteItem::builder().put(write.put(table)?).build(),
             );
         }
+        transaction.push(ACCOUNT, not_erased(table, turn.user)?);
         let level = message.safety_level.unwrap_or(Level::None);
         if risk::at_risk(level) {
             transaction.extend(
@@ -607,16 +667,15 @@ impl Store {
         };
         let mut transaction = Transaction::new();
         for message in reply.messages {
-            transaction.push(
-                "reply",
-                put(table, to_item(MessageItem::new(reply.user, message))?, None)?,
-            );
+            let item = MessageItem::new(reply.user, message, reply.retention_days);
+            transaction.push("reply", put(table, to_item(item)?, None)?);
         }
         let activity = Activity {
             conversation: reply.conversation,
             at: last.created_at,
             added: reply.messages.len(),
             disclosed: reply.disclosed,
+            retention_days: reply.retention_days,
         };
         transaction.push("conversation", activity.update(table, reply.user)?);
         if let Some(write) = reply.idempotency {
@@ -685,7 +744,9 @@ impl Store {
         Ok(true)
     }
 
-    async fn batch_delete(&self, keys_to_delete: Vec<Item>) -> Result<(), StoreError> {
+    /// Deletes `keys_to_delete` (at most 25) with one `BatchWriteItem`, retrying what
+    /// DynamoDB leaves unprocessed with backoff.
+    pub(crate) async fn batch_delete(&self, keys_to_delete: Vec<Item>) -> Result<(), StoreError> {
         let mut requests: Vec<WriteRequest> = keys_to_delete
             .into_iter()
             .map(|key| {
@@ -772,16 +833,20 @@ mod tests {
             message: &message,
             quota: None,
             idempotency: None,
+            retention_days: None,
         };
         let first = store.user_turn_items(&turn).unwrap();
         let escalation = store
             .escalation_writes(&user, Level::Crisis, now, "v", true)
             .unwrap();
-        let own = keys::user_pk(&user);
+        // The user's own partition, and the check of their own erasure tombstone.
+        let own = [
+            keys::user_pk(&user),
+            format!("ERASED#{}", keys::user_digest(&user)),
+        ];
         for item in first.items().iter().chain(&escalation) {
-            assert_eq!(
-                partition(item),
-                own,
+            assert!(
+                own.contains(&partition(item)),
                 "an item shared by all users would make their transactions cancel each other"
             );
         }

@@ -257,7 +257,7 @@ impl Store {
                 self.risk_record(user, safety.level, entry.created_at, &safety.screen_version)?,
             );
         }
-        self.transact_creating(transaction).await
+        self.transact_creating(user, transaction).await
     }
 
     /// Reads one completion (one round trip).

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::entity::Entity;
+use super::erasure::{ACCOUNT, not_erased};
 use super::keys::{self, Key};
 use super::transact::{TransactFailure, Transaction};
 use super::{Item, Store, StoreError, n};
@@ -182,77 +183,46 @@ impl IdempotentWrite {
 }
 
 impl Store {
-    /// Writes `item`, which must not exist yet, with `idempotent`'s record if given, in one
-    /// round trip. [`StoreError::ConditionFailed`] means the idempotency key is taken: read
-    /// the record with [`Store::idempotency_record`] to decide what to answer.
+    /// Writes `item`, which must not exist yet, for `user` (not erased), with `idempotent`'s
+    /// record if given, in one transaction (one round trip; its token makes the SDK's
+    /// retries safe). [`StoreError::ConditionFailed`] means the idempotency key is taken:
+    /// read the record with [`Store::idempotency_record`] to decide what to answer.
     pub async fn put_new(
         &self,
+        user: &UserId,
         item: Item,
         idempotent: Option<IdempotentWrite>,
     ) -> Result<(), StoreError> {
-        let Some(idempotent) = idempotent else {
-            let written = self
-                .client()
-                .put_item()
-                .table_name(self.table())
-                .set_item(Some(item.clone()))
-                .condition_expression("attribute_not_exists(PK)")
-                .send()
-                .await;
-            return match written.map_err(StoreError::from_sdk) {
-                Ok(_) => Ok(()),
-                Err(StoreError::ConditionFailed) => self.written_already(item).await,
-                Err(other) => Err(other),
-            };
-        };
         let entity = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let record = idempotent.put(self.table())?;
         let mut transaction = Transaction::new();
-        transaction
-            .push("entity", TransactWriteItem::builder().put(entity).build())
-            .push(
+        transaction.push("entity", TransactWriteItem::builder().put(entity).build());
+        if let Some(idempotent) = idempotent {
+            let record = idempotent.put(self.table())?;
+            transaction.push(
                 IDEMPOTENCY,
                 TransactWriteItem::builder().put(record).build(),
             );
-        self.transact_creating(transaction).await
-    }
-
-    /// A new item's put failed its `attribute_not_exists` condition. Its id is fresh, so
-    /// the only way that happens is an SDK retry of a first attempt that landed but whose
-    /// answer was lost: if the stored item is exactly ours, the write succeeded.
-    async fn written_already(&self, item: Item) -> Result<(), StoreError> {
-        let key = [keys::PK, keys::SK]
-            .into_iter()
-            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
-            .collect();
-        let stored = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?
-            .item;
-        if stored.as_ref() == Some(&item) {
-            Ok(())
-        } else {
-            // A fresh ULID colliding is a bug or a broken RNG, never the caller's fault.
-            Err(StoreError::Backend("new id collided".into()))
         }
+        self.transact_creating(user, transaction).await
     }
 
     /// Runs a transaction that creates something under an idempotency record (labelled
     /// [`IDEMPOTENCY`]): [`StoreError::ConditionFailed`] when that record's key is taken.
-    pub async fn transact_creating(&self, transaction: Transaction) -> Result<(), StoreError> {
+    /// It also checks that `user` was not erased ([`StoreError::Erased`] if they were).
+    pub async fn transact_creating(
+        &self,
+        user: &UserId,
+        mut transaction: Transaction,
+    ) -> Result<(), StoreError> {
+        transaction.push(ACCOUNT, not_erased(self.table(), user)?);
         match self.transact(transaction).await {
             Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(c)) if c.failed(ACCOUNT) => Err(StoreError::Erased),
             Err(TransactFailure::Cancelled(c)) if c.failed(IDEMPOTENCY) => {
                 Err(StoreError::ConditionFailed)
             }

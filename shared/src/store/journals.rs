@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::entity::Entity;
+use super::erasure::{ACCOUNT, not_erased};
 use super::idempotency::{IDEMPOTENCY, IdempotentWrite};
 use super::keys::{self, Key};
 use super::moods::MoodItem;
@@ -212,6 +213,7 @@ impl Store {
         }
         self.check_mood(user, entry, &mut transaction)?;
         self.risk_of(user, entry, &mut transaction)?;
+        transaction.push(ACCOUNT, not_erased(table, user)?);
         self.transact_journal(transaction).await
     }
 
@@ -371,6 +373,9 @@ impl Store {
     async fn transact_journal(&self, transaction: Transaction) -> Result<(), JournalWriteError> {
         match self.transact(transaction).await {
             Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(c)) if c.failed(ACCOUNT) => {
+                Err(StoreError::Erased.into())
+            }
             Err(TransactFailure::Cancelled(c)) if c.failed(IDEMPOTENCY) => {
                 Err(JournalWriteError::KeyTaken)
             }

@@ -9,7 +9,9 @@
 //! | conversation | `USER#<sub>` | `CONV#<conv>#META` (+ `GSI1PK` = `USER#<sub>`, `GSI1SK` = `ACTIVE#<last message time>#<conv>`) |
 //! | chat message | `USER#<sub>` | `CONV#<conv>#<msg ulid>` (sorts before `#META`: ULIDs start with 0–7) |
 //! | risk state | `USER#<sub>` | `SAFETY` |
+//! | profile | `USER#<sub>` | `PROFILE` |
 //! | message quota | `USER#<sub>` | `QUOTA#<yyyy-mm-ddThh>` (TTL) |
+//! | erasure tombstone | `ERASED#<sha-256 of sub>` | `ERASED` (TTL; checked by every creating write) |
 //! | crisis referral counter | `STATS#REFERRALS` | `DAY#<yyyy-mm-dd>#<shard 00–15>` (no user id, no text) |
 //! | referral not yet counted | `USER#<sub>` | `REFERRAL#<yyyy-mm-dd>` (+ `GSI1PK` = `STATS#REFERRALS#PENDING`, `GSI1SK` = `<yyyy-mm-dd>`) |
 //!
@@ -51,6 +53,13 @@ const IDEMPOTENCY_PREFIX: &str = "IDEMP#";
 /// The partition holding everything of one user.
 pub fn user_pk(user: &UserId) -> String {
     format!("USER#{}", user.as_str())
+}
+
+/// A digest naming `user` where their id must not appear (the erasure's tombstone, export
+/// object keys): SHA-256 of the id, hex.
+pub fn user_digest(user: &UserId) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, user.as_str().as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A mood entry's sort key.
@@ -129,6 +138,11 @@ pub fn message_sk_range(
     (low, high)
 }
 
+/// The range holding every conversation and message of a user.
+pub fn conversations_range() -> (String, String) {
+    ("CONV#".to_owned(), "CONV#~".to_owned())
+}
+
 /// The range holding a conversation *and* its messages: messages ascending, then `#META`.
 pub fn conversation_range(conversation: ConversationId) -> (String, String) {
     (
@@ -149,6 +163,9 @@ pub fn activity_range() -> (String, String) {
 
 /// The sort key of the user's risk state.
 pub const SAFETY_SK: &str = "SAFETY";
+
+/// The sort key of the user's profile.
+pub const PROFILE_SK: &str = "PROFILE";
 
 /// The sort key of the quota window holding `at` (one per hour).
 pub fn quota_sk(at: Timestamp) -> String {
@@ -236,6 +253,14 @@ impl Key {
     /// The key as DynamoDB wants it for Get/Update/Delete.
     pub fn item(&self) -> Item {
         primary_key(self.pk.clone(), self.sk.clone())
+    }
+}
+
+/// Reads the partition key of an item, if it has one.
+pub fn user_pk_of(item: &Item) -> Option<String> {
+    match item.get(PK) {
+        Some(AttributeValue::S(pk)) => Some(pk.clone()),
+        _ => None,
     }
 }
 

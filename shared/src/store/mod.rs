@@ -8,12 +8,15 @@
 pub mod chat;
 pub mod completions;
 pub mod entity;
+pub mod erasure;
 pub mod idempotency;
 pub mod journals;
 pub mod keys;
 pub mod moods;
 pub mod page;
+pub mod profile;
 pub mod referrals;
+pub mod retention;
 pub mod round_trips;
 pub mod transact;
 pub mod versioned;
@@ -112,6 +115,9 @@ pub enum StoreError {
     /// Any other failure: network, permissions, a bug in a request.
     #[error("DynamoDB call failed: {0}")]
     Backend(String),
+    /// The user's account was erased: nothing may be written for them any more.
+    #[error("the account was erased")]
+    Erased,
 }
 
 impl StoreError {
@@ -141,6 +147,18 @@ pub(crate) fn condition_held<T>(result: Result<T, StoreError>) -> Result<bool, S
         Ok(_) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(other) => Err(other),
+    }
+}
+
+/// The result of a finished task of a bounded `JoinSet` (a panicked task is a store
+/// failure, not a crash; no task at all is the default).
+pub(crate) fn joined<T: Default>(
+    done: Option<Result<Result<T, StoreError>, tokio::task::JoinError>>,
+) -> Result<T, StoreError> {
+    match done {
+        Some(Ok(result)) => result,
+        Some(Err(error)) => Err(StoreError::Backend(format!("a store task failed: {error}"))),
+        None => Ok(T::default()),
     }
 }
 

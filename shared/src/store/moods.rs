@@ -118,7 +118,7 @@ impl Store {
         let mut item = MoodItem::new(user, entry);
         item.idempotency_key = idempotent.as_ref().map(|w| w.key.clone());
         let item: Item = to_item(item)?;
-        self.put_new(item, idempotent).await
+        self.put_new(user, item, idempotent).await
     }
 
     /// Reads one entry (one round trip).

@@ -82,6 +82,10 @@ pub struct PartitionQuery {
     pub projection: Option<String>,
 }
 
+/// Items per page of a whole-partition read (an export, an erasure): about 300 KB of typical
+/// items, so each round trip stays well inside the SDK's three-second attempt timeout.
+pub const RAW_PAGE_ITEMS: usize = 1000;
+
 /// Query round trips spent filling one filtered page before handing back a cursor.
 const MAX_ROUND_TRIPS: usize = 4;
 
@@ -152,6 +156,17 @@ impl Store {
                 return Ok(items);
             }
         }
+    }
+
+    /// One page of `query` (at most [`RAW_PAGE_ITEMS`] items, or DynamoDB's 1 MB), from
+    /// `start`, with the key to continue from when there is more.
+    pub async fn raw_page(
+        &self,
+        query: &PartitionQuery,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let out = self.query_once(query, RAW_PAGE_ITEMS, start).await?;
+        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
     }
 
     async fn query_once(
