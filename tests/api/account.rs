@@ -62,7 +62,7 @@ async fn a_new_user_reads_the_defaults_and_the_first_change_creates_the_profile(
         &user,
         "\"0\"",
         json!({"display_name": "Sam", "timezone": "America/Chicago", "locale": "en-us",
-               "country": "us", "check_in_hours": 48, "chat_retention_days": 30}),
+               "country": "US", "check_in_hours": 48, "chat_retention_days": 30}),
     )
     .await;
     assert_eq!(response.headers()["etag"], "\"1\"");
@@ -112,7 +112,7 @@ async fn every_bad_field_is_refused_at_once_and_changes_nothing() {
             &user,
             "\"1\"",
             json!({"display_name": "  ", "timezone": "Mars/Olympus", "locale": "en_US",
-                   "country": "USA", "check_in_hours": 12, "chat_retention_days": 0}),
+                   "country": "ZZ", "check_in_hours": 12, "chat_retention_days": 0}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -361,4 +361,8 @@ async fn a_chat_retention_deletes_older_history_now_and_stamps_the_rest() {
     assert!(kept.iter().all(|(_, e)| e.is_none()), "{kept:?}");
     let listed = json_ok(app.get(&user, "/v1/conversations").await).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    // And a turn written now stamps nothing.
+    json_created(app.send(&user, &later_id, "back again").await).await;
+    let kept = stored_expiries(&app, &user).await;
+    assert!(kept.iter().all(|(_, e)| e.is_none()), "{kept:?}");
 }

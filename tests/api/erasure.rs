@@ -269,7 +269,11 @@ async fn erasing_an_account_leaves_nothing_and_touches_no_one_else() {
         .await
         .unwrap();
     problem(profile, StatusCode::UNAUTHORIZED).await;
+    let export = app.post_json(&user, "/v1/me/export", &json!(null)).await;
+    problem(export, StatusCode::UNAUTHORIZED).await;
     assert_eq!(app.raw_partition(&user).await, Vec::<String>::new());
+    let left = app.api.aws.list_keys(bucket, &prefix).await.unwrap();
+    assert_eq!(left, Vec::<String>::new(), "an old token exports nothing");
     // Erasing again finds nothing and says so.
     let again = erase_all(&app, &user).await;
     assert_eq!(again.last().unwrap()["items"], 0);

@@ -169,7 +169,7 @@ def account(client):
     """The profile, a complete export downloaded from its link, then the erasure."""
     fresh = expect(get_profile.sync_detailed(client=client), 200, ProfileView)
     assert fresh.version == 0
-    body = UpdateProfile(country="us", timezone="America/Chicago", locale="en-US")
+    body = UpdateProfile(country="US", timezone="America/Chicago", locale="en-US")
     saved = expect(update_profile.sync_detailed(client=client, body=body, if_match='"0"'), 200, ProfileView)
     assert saved.country == "US" and saved.version == 1
     export = expect(export_data.sync_detailed(client=client), 201, ExportCreated)

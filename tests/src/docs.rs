@@ -126,6 +126,14 @@ fn label_schema() -> serde_json::Value {
     })
 }
 
+/// Every ISO 3166-1 code assigned to a country, and `null` (which clears the profile's).
+fn countries_or_null() -> Vec<serde_json::Value> {
+    let codes = therabot_shared::domain::chat::assigned_countries();
+    let mut values: Vec<serde_json::Value> = codes.iter().map(|c| (*c).into()).collect();
+    values.push(serde_json::Value::Null);
+    values
+}
+
 /// Every zone of the bundled tz database, and `null` (which clears the profile's).
 fn time_zones_or_null() -> Vec<serde_json::Value> {
     let names = therabot_shared::domain::profile::time_zone_names();
@@ -241,7 +249,7 @@ fn state_body_formats(doc: OpenApi) -> OpenApi {
         (
             "UpdateProfile",
             "country",
-            serde_json::json!({"pattern": COUNTRY_PATTERN}),
+            serde_json::json!({"enum": countries_or_null()}),
         ),
     ]);
     rules.push((

@@ -26,8 +26,8 @@ pub struct UpdateProfile {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 35, example = "en-US")]
     pub locale: Option<Option<String>>,
-    /// Your country (ISO 3166-1 alpha-2): a conversation that names none offers its crisis
-    /// lines.
+    /// Your country, an ISO 3166-1 alpha-2 code assigned to a country: a conversation that
+    /// names none offers its crisis lines.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, example = "US")]
     pub country: Option<Option<String>>,

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
+    SigningSettings, UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -96,8 +97,11 @@ impl AwsHttp {
         Ok(credentials.into())
     }
 
-    /// The URL of `key` in `bucket` (virtual-hosted in AWS, path-style locally).
+    /// The URL of `key` in `bucket` (virtual-hosted in AWS, path-style locally), each
+    /// segment of the key percent-encoded once.
     pub fn object_url(&self, bucket: &str, key: &str) -> String {
+        let key: Vec<String> = key.split('/').map(encode).collect();
+        let key = key.join("/");
         match &self.endpoint {
             Some(endpoint) => format!("{endpoint}/{bucket}/{key}"),
             None => format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region()),
@@ -130,6 +134,7 @@ impl AwsHttp {
         let identity = self.identity().await?;
         let mut settings = SigningSettings::default();
         if service == "s3" {
+            settings = s3_settings();
             settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         }
         let region = self.region();
@@ -265,7 +270,7 @@ impl AwsHttp {
         valid_for: Duration,
     ) -> Result<String, AwsError> {
         let identity = self.identity().await?;
-        let mut settings = SigningSettings::default();
+        let mut settings = s3_settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(valid_for);
         let region = self.region();
@@ -320,7 +325,16 @@ impl AwsHttp {
     }
 }
 
-/// Percent-encodes a query value as SigV4 canonicalises it (RFC 3986 unreserved kept).
+/// S3 signs the path as sent: encoded once, never normalised (a key may hold `//` or `.`).
+fn s3_settings() -> SigningSettings {
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    settings
+}
+
+/// Percent-encodes a query value or a path segment as SigV4 canonicalises it (RFC 3986
+/// unreserved characters kept).
 fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {

@@ -87,7 +87,8 @@ pub struct ExportCreated {
     pub url: String,
     /// Your moods as CSV, for a spreadsheet (a presigned GET URL).
     pub moods_csv_url: String,
-    /// When both links stop working (15 minutes; the files are deleted within a day).
+    /// When both links stop working (15 minutes; the bucket deletes the files a day or two
+    /// later, and an erasure at once).
     #[schema(value_type = String, format = DateTime)]
     #[serde(serialize_with = "json::time")]
     pub expires_at: Timestamp,
@@ -127,7 +128,12 @@ pub(crate) async fn export_data(
     identity: Identity,
 ) -> Result<Response, ApiError> {
     let now = state.app().now();
-    let built = build(state.app().store(), &identity.user, now).await?;
+    let store = state.app().store();
+    // A token issued before an erasure still verifies: it exports nothing.
+    if store.is_erased(&identity.user).await? {
+        return Err(ApiError::from(therabot_shared::store::StoreError::Erased));
+    }
+    let built = build(store, &identity.user, now).await?;
     let aws = state.aws();
     let bucket = &state.config().export_bucket;
     let stem = format!(
@@ -142,6 +148,15 @@ pub(crate) async fn export_data(
     aws.put_object(bucket, &csv_key, built.csv, "text/csv; charset=utf-8")
         .await
         .map_err(unavailable)?;
+    // An erasure that ran while this export was built has already deleted the user's files
+    // and may have missed these two: look again (S3 and the table are both strongly
+    // consistent, so one side always sees the other) and take them back.
+    if store.is_erased(&identity.user).await? {
+        for key in [&json_key, &csv_key] {
+            aws.delete_object(bucket, key).await.map_err(unavailable)?;
+        }
+        return Err(ApiError::from(therabot_shared::store::StoreError::Erased));
+    }
     let url = aws
         .presigned_get(bucket, &json_key, LINK_LIFETIME)
         .await
@@ -337,25 +352,26 @@ impl Output {
         let mut held_for: Option<String> = None;
         let now = self.now;
         each_item(store, user, prefix_range("CONV#"), |item| {
-            if expired(&item, now) {
+            let is_meta = keys::sort_key_of(&item).is_some_and(|sk| sk.ends_with("#META"));
+            let gone = expired(&item, now);
+            let value = clean(item);
+            let id = if is_meta { "id" } else { "conversation_id" };
+            let conversation = value.get(id).and_then(Value::as_str).map(str::to_owned);
+            // Messages held for another conversation (or for this one, when its own item is
+            // past its retention) are written under their id alone, never under this one.
+            if !held.is_empty() && (held_for != conversation || (is_meta && gone)) {
+                let orphans = std::mem::take(&mut held);
+                let orphan_id = held_for.take().map_or(Value::Null, Value::from);
+                self.conversation(&mut first, serde_json::json!({"id": orphan_id}), orphans);
+            }
+            if gone {
                 return;
             }
-            let is_meta = keys::sort_key_of(&item).is_some_and(|sk| sk.ends_with("#META"));
-            let value = clean(item);
             if is_meta {
                 let messages = std::mem::take(&mut held);
                 held_for = None;
                 self.conversation(&mut first, value, messages);
                 return;
-            }
-            let conversation = value
-                .get("conversation_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            if held_for.is_some() && held_for != conversation {
-                let orphans = std::mem::take(&mut held);
-                let id = held_for.take().map_or(Value::Null, Value::from);
-                self.conversation(&mut first, serde_json::json!({"id": id}), orphans);
             }
             held_for = conversation;
             held.push(value);
@@ -435,10 +451,11 @@ async fn first_item(
     Ok(found)
 }
 
-/// One CSV field (RFC 4180), quoted when it must be; a leading `=`, `+`, `-` or `@` is
-/// escaped with `'` so a spreadsheet shows a note instead of running it as a formula.
+/// One CSV field (RFC 4180), quoted when it must be; a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return is escaped with `'` so a spreadsheet shows a note instead of running it as
+/// a formula (OWASP's CSV injection guidance).
 fn csv_field(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '-', '@']) {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -461,6 +478,7 @@ mod tests {
         assert_eq!(csv_field("say \"hi\"\nbye"), "\"say \"\"hi\"\"\nbye\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-3 points"), "'-3 points");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
     }
 
     #[test]

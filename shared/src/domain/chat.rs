@@ -67,11 +67,51 @@ impl CountryCode {
         }
     }
 
+    /// Accepts only a code ISO 3166-1 assigns to a country, in capitals as the standard
+    /// writes it: what a user keeps in their profile (chosen from a list), unlike a
+    /// request's country, for which an unknown code simply gets the international lines.
+    pub fn parse_assigned(field: &str, raw: &str) -> Result<Self, FieldError> {
+        if ISO_3166_1.binary_search(&raw).is_ok() {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be an ISO 3166-1 alpha-2 code assigned to a country, in capitals, e.g. US or ES",
+            ))
+        }
+    }
+
     /// The code.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// What [`CountryCode::parse_assigned`] accepts, for the OpenAPI document's `enum`.
+pub fn assigned_countries() -> &'static [&'static str] {
+    &ISO_3166_1
+}
+
+/// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted (from the `pycountry`
+/// package's copy of the ISO list, 2026-12).
+const ISO_3166_1: [&str; 249] = [
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+];
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -243,6 +283,21 @@ mod tests {
     fn countries_are_two_letters_upper_cased() {
         assert_eq!(CountryCode::parse("c", "es").unwrap().as_str(), "ES");
         assert!(CountryCode::parse("c", "ESP").is_err());
+        assert_eq!(
+            CountryCode::parse_assigned("c", "GB").unwrap().as_str(),
+            "GB"
+        );
+        for unassigned in ["ZZ", "XK", "UK", "EU", "gb"] {
+            assert!(
+                CountryCode::parse_assigned("c", unassigned).is_err(),
+                "{unassigned}"
+            );
+            assert!(CountryCode::parse("c", unassigned).is_ok(), "{unassigned}");
+        }
+        assert!(
+            ISO_3166_1.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for binary search"
+        );
         assert!(CountryCode::parse("c", "1A").is_err());
     }
 

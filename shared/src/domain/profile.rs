@@ -18,6 +18,9 @@ pub const CHECK_IN_HOURS: (u16, u16) = (24, 336);
 /// The shortest and longest chat history a user may keep, in days (one day to ten years).
 pub const RETENTION_DAYS: (u16, u16) = (1, 3650);
 
+/// The longest locale accepted (RFC 5646 asks implementations to take at least 35).
+pub const LOCALE_MAX_CHARS: usize = 35;
+
 /// What a BCP 47 tag must look like here: language, optional script, optional region,
 /// optional variants (no extensions or private use: no app locale needs them). The OpenAPI
 /// document states it and [`Locale::parse`] implements exactly it.
@@ -269,7 +272,12 @@ impl RawProfileChanges {
             ),
             timezone: parse_text(&mut errors, "timezone", self.timezone, TimeZoneName::parse),
             locale: parse_text(&mut errors, "locale", self.locale, Locale::parse),
-            country: parse_text(&mut errors, "country", self.country, CountryCode::parse),
+            country: parse_text(
+                &mut errors,
+                "country",
+                self.country,
+                CountryCode::parse_assigned,
+            ),
             check_in_hours: parse_number(
                 &mut errors,
                 "check_in_hours",
@@ -409,7 +417,7 @@ mod tests {
         let now: Timestamp = "2026-12-06T10:00:00Z".parse().unwrap();
         let first = Profile::default().changed(
             &RawProfileChanges {
-                country: Some(Some("us".into())),
+                country: Some(Some("US".into())),
                 timezone: Some(Some("America/Chicago".into())),
                 ..Default::default()
             }

@@ -269,6 +269,8 @@ impl Activity {
             ),
             (":n".into(), n(self.added)),
         ]);
+        // Without a retention an expiry left by an earlier one (a turn that raced the change)
+        // goes, so a conversation being kept never vanishes under its messages.
         let expires = match expiry(self.at, self.retention_days) {
             Some(at) => {
                 values.insert(":exp".into(), n(at.as_second()));
@@ -276,11 +278,16 @@ impl Activity {
             }
             None => "",
         };
+        let remove = if self.retention_days.is_none() {
+            " REMOVE expires_at"
+        } else {
+            ""
+        };
         update(
             table,
             ConversationItem::key((user, self.conversation)).item(),
             format!(
-                "SET last_message_at = :at, GSI1SK = :act{disclosed}{expires} ADD message_count :n"
+                "SET last_message_at = :at, GSI1SK = :act{disclosed}{expires} ADD message_count :n{remove}"
             ),
             Some(OPEN_CONVERSATION),
             values,

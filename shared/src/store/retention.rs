@@ -24,6 +24,9 @@ pub struct RetentionSweep {
     pub updated: usize,
     /// Conversations and messages deleted because they were already past it.
     pub deleted: usize,
+    /// Whether every item was reached before `stop_at`; if not, run it again: what is done
+    /// is not done twice.
+    pub complete: bool,
 }
 
 /// One stored conversation or message, as the sweep needs it.
@@ -33,6 +36,10 @@ struct Written {
     conversation: bool,
     /// When it was written (a conversation: its last message).
     at: Timestamp,
+    /// Its expiry now (epoch seconds), if any.
+    expires_at: Option<i64>,
+    /// A conversation's retention now, if any.
+    retention_days: Option<u16>,
 }
 
 impl Written {
@@ -48,27 +55,48 @@ impl Written {
             Some(AttributeValue::S(raw)) => raw.parse().ok()?,
             _ => return None,
         };
+        let expires_at = match item.get(EXPIRES_AT) {
+            Some(AttributeValue::N(raw)) => raw.parse().ok(),
+            _ => None,
+        };
+        let retention_days = match item.get("retention_days") {
+            Some(AttributeValue::N(raw)) => raw.parse().ok(),
+            _ => None,
+        };
         let key = keys::primary_key(keys::user_pk_of(&item)?, sk);
         Some(Self {
             key,
             conversation,
             at,
+            expires_at,
+            retention_days,
         })
+    }
+
+    /// Whether it already carries what a retention of `days` asks.
+    fn settled(&self, days: Option<u16>, expires: Option<Timestamp>) -> bool {
+        self.expires_at == expires.map(|t| t.as_second())
+            && (!self.conversation || self.retention_days == days)
     }
 }
 
 impl Store {
     /// Applies a retention of `days` (`None`: keep everything) to every conversation and
-    /// message of `user` at `now`. Repeating it is harmless, so a sweep cut short is finished
-    /// by running it again.
+    /// message of `user` at `now`: what is already past it is deleted first, then every
+    /// other item gets its expiry. Items already carrying the right expiry are skipped, so a
+    /// sweep stopped at `stop_at` (see [`RetentionSweep::complete`]) is finished by running
+    /// it again.
     pub async fn apply_chat_retention(
         &self,
         user: &UserId,
         days: Option<u16>,
         now: Timestamp,
+        stop_at: std::time::Instant,
     ) -> Result<RetentionSweep, StoreError> {
         let mut query = PartitionQuery::new(keys::user_pk(user), keys::conversations_range());
-        query.projection = Some("PK, SK, created_at, last_message_at".into());
+        query.projection =
+            Some("PK, SK, created_at, last_message_at, retention_days, #expires".into());
+        query.names.insert("#expires".into(), EXPIRES_AT.into());
         let written: Vec<Written> = self
             .query_all(&query, usize::MAX)
             .await?
@@ -76,13 +104,24 @@ impl Store {
             .filter_map(Written::read)
             .collect();
         let mut sweep = RetentionSweep::default();
-        let mut gone = Vec::new();
+        let (gone, kept): (Vec<Written>, Vec<Written>) = written
+            .into_iter()
+            .partition(|item| expiry(item.at, days).is_some_and(|at| at <= now));
+        sweep.deleted = gone.len();
+        for chunk in gone.chunks(25) {
+            self.batch_delete(chunk.iter().map(|w| w.key.clone()).collect())
+                .await?;
+        }
         let mut tasks = JoinSet::new();
-        for item in written {
+        let mut stopped = false;
+        for item in kept {
             let expires = expiry(item.at, days);
-            if expires.is_some_and(|at| at <= now) {
-                gone.push(item.key);
+            if item.settled(days, expires) {
                 continue;
+            }
+            if std::time::Instant::now() >= stop_at {
+                stopped = true;
+                break;
             }
             while tasks.len() >= IN_FLIGHT {
                 sweep.updated += joined(tasks.join_next().await)?;
@@ -93,10 +132,7 @@ impl Store {
         while let Some(done) = tasks.join_next().await {
             sweep.updated += joined(Some(done))?;
         }
-        sweep.deleted = gone.len();
-        for chunk in gone.chunks(25) {
-            self.batch_delete(chunk.to_vec()).await?;
-        }
+        sweep.complete = !stopped;
         Ok(sweep)
     }
 
