@@ -156,7 +156,11 @@ impl LocalApi {
             cache: options.exercise_cache,
         };
         let exercises = exercises::ExercisesState::new(context.clone(), exercise_config)?;
-        let aws = account::AwsHttp::new(context.sdk().clone(), Some(options.aws_endpoint.clone()));
+        let aws = account::AwsHttp::new(
+            context.sdk().clone(),
+            context.http().clone(),
+            Some(options.aws_endpoint.clone()),
+        );
         let account_config = local_account(&aws).await?;
         let states = States {
             chat: chat::ChatState::new(context.clone(), chat_config)?,

@@ -15,6 +15,10 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
+use therabot_shared::outbound::OutboundHttp;
+
+/// How long one S3 or Cognito call may take (an export's upload included).
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What can go wrong calling S3 or Cognito.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +55,8 @@ impl AwsError {
 #[derive(Clone)]
 pub struct AwsHttp {
     sdk: aws_config::SdkConfig,
-    http: reqwest::Client,
+    /// The function's shared client, built on first use (not at cold start).
+    http: OutboundHttp,
     /// With `AWS_ENDPOINT_URL` (local runs), every service is there and S3 is path-style.
     endpoint: Option<String>,
 }
@@ -65,13 +70,8 @@ impl std::fmt::Debug for AwsHttp {
 }
 
 impl AwsHttp {
-    /// A client signing with `sdk`'s credentials and region.
-    pub fn new(sdk: aws_config::SdkConfig, endpoint: Option<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+    /// A client signing with `sdk`'s credentials and region, sending through `http`.
+    pub fn new(sdk: aws_config::SdkConfig, http: OutboundHttp, endpoint: Option<String>) -> Self {
         Self {
             sdk,
             http,
@@ -175,7 +175,8 @@ impl AwsHttp {
         let signed = self
             .signed_headers(service, method.as_str(), url, headers, &body)
             .await?;
-        let mut request = self.http.request(method, url);
+        let client = self.http.get().map_err(AwsError::Transport)?;
+        let mut request = client.request(method, url).timeout(CALL_TIMEOUT);
         for (name, value) in headers.iter().copied() {
             request = request.header(name, value);
         }

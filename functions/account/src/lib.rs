@@ -35,7 +35,11 @@ struct Inner {
 impl AccountState {
     /// The state for `app` (S3 and Cognito are signed with its credentials).
     pub fn new(app: AppContext, config: AccountConfig) -> Self {
-        let aws = AwsHttp::new(app.sdk().clone(), app.config().aws_endpoint_url.clone());
+        let aws = AwsHttp::new(
+            app.sdk().clone(),
+            app.http().clone(),
+            app.config().aws_endpoint_url.clone(),
+        );
         Self(Arc::new(Inner { app, aws, config }))
     }
 
