@@ -6,6 +6,7 @@
 //! - [`auth`]: who is calling, from API Gateway's claims or a verified bearer token.
 //! - [`http`]: problem+json errors, extractors, pagination, idempotency, common layers.
 //! - [`llm`]: the OpenAI-compatible model client.
+//! - [`metrics`]: CloudWatch metrics (Embedded Metric Format), flushed per invocation.
 //! - [`outbound`]: the outbound HTTP client, built on first use.
 //! - [`safety`]: the crisis screen and crisis resources.
 //! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod llm;
+pub mod metrics;
 pub mod outbound;
 pub mod safety;
 pub mod secrets;

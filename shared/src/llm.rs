@@ -107,6 +107,23 @@ impl ChatModel {
         left: Duration,
     ) -> Result<String, ModelError> {
         let started = Instant::now();
+        let result = self.complete_within(api_key, messages, left).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(ModelError::Timeout) => "timeout",
+            Err(_) => "error",
+        };
+        crate::metrics::model_call(outcome, started.elapsed());
+        result
+    }
+
+    async fn complete_within(
+        &self,
+        api_key: &str,
+        messages: &[PromptMessage],
+        left: Duration,
+    ) -> Result<String, ModelError> {
+        let started = Instant::now();
         let budget = self.config.budget.min(left);
         if budget.is_zero() {
             return Err(ModelError::Timeout);

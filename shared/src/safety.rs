@@ -33,11 +33,21 @@ pub async fn screen_offline(layer: &Arc<SemanticLayer>, text: &str, previous: Le
         tracing::error!("the semantic screen failed; rules alone decide");
         Err("failed")
     });
-    screened.unwrap_or_else(|why| {
+    let screening = screened.unwrap_or_else(|why| {
         let mut screening = Screen::rules_only().screen_in_context(text, previous);
         screening.add(semantic::unavailable("unloaded", why));
         screening
-    })
+    });
+    for verdict in &screening.layers {
+        measure(verdict);
+    }
+    screening
+}
+
+/// Counts one layer's verdict (`unavailable` when it gave none).
+pub fn measure(verdict: &LayerVerdict) {
+    let level = verdict.level.map_or("unavailable", Level::as_str);
+    crate::metrics::screen_verdict(verdict.layer.as_str(), level);
 }
 
 /// The offline screen's verdict on something a person wrote and we keep (a journal entry, an

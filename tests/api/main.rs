@@ -26,6 +26,7 @@ mod idempotency;
 mod isolation;
 mod journals;
 mod judge;
+mod metrics;
 mod moods;
 mod openapi;
 mod pagination;

@@ -28,6 +28,7 @@ use therabot_shared::http::path::IdPath;
 use therabot_shared::http::responses::{Authenticated, Found, InFlight, JsonBodied};
 use therabot_shared::http::{ApiError, JsonBody, Problem, json};
 use therabot_shared::llm::{ChatModel, PromptMessage, cap_length};
+use therabot_shared::metrics;
 use therabot_shared::safety::resources::{CountryResources, for_country};
 use therabot_shared::safety::{
     Layer, LayerVerdict, Level, SCREEN_VERSION, Screening, judge, reply,
@@ -584,6 +585,7 @@ async fn answer(
         return built_in();
     };
     let Some(key) = model_key(state, turn.deadline).await else {
+        metrics::model_fallback();
         return built_in();
     };
     let prompt = prompt(state, turn.recent, text, screening.level);
@@ -594,6 +596,7 @@ async fn answer(
         ask_judge(state, model, &key, turn, text)
     );
     if let Some(verdict) = verdict {
+        therabot_shared::safety::measure(&verdict);
         screening.add(verdict);
     }
     if screening.level == Level::Crisis {
@@ -603,6 +606,7 @@ async fn answer(
         Ok(reply) => model_answer(state, model.name(), &reply, lang, resources),
         Err(error) => {
             tracing::warn!(error = %error, "model failed; answering with the built-in responder");
+            metrics::model_fallback();
             built_in()
         }
     }
@@ -675,6 +679,7 @@ fn model_answer(
     }
     if let Some(rule) = reply::method_content(reply) {
         tracing::warn!(rule, "a model reply gave method or dose content; withheld");
+        metrics::reply_withheld();
         return Answer {
             withheld: true,
             reply_screen: Some(reply_verdict(Level::Crisis, Some(rule))),
@@ -693,12 +698,14 @@ fn model_answer(
 }
 
 fn reply_verdict(level: Level, rule: Option<&str>) -> LayerVerdict {
-    LayerVerdict {
+    let verdict = LayerVerdict {
         layer: Layer::Reply,
         level: Some(level),
         version: reply::REPLY_RULES_VERSION.to_owned(),
         detail: rule.map(str::to_owned),
-    }
+    };
+    therabot_shared::safety::measure(&verdict);
+    verdict
 }
 
 /// The LLM judge's verdict on the new message (with the last few user messages before it
@@ -734,25 +741,28 @@ async fn ask_judge(
         .config()
         .judge_deadline
         .min(turn.deadline.left(AFTER_THE_MODEL));
-    Some(
-        match model.classify(key, judge_model, &messages, deadline).await {
-            Ok(answer) => match judge::parse(&answer) {
-                Some(verdict) => judge::verdict(judge_model, &verdict),
-                None => {
-                    tracing::warn!("the safety judge's answer was not a verdict; ignored");
-                    judge::no_verdict(judge_model, "garbage")
-                }
-            },
-            Err(error) => {
-                tracing::warn!(error = %error, "the safety judge gave no verdict; offline layers decide");
-                let why = match error {
-                    therabot_shared::llm::ModelError::Timeout => "timeout",
-                    _ => "error",
-                };
-                judge::no_verdict(judge_model, why)
+    let (verdict, outcome) = match model.classify(key, judge_model, &messages, deadline).await {
+        Ok(answer) => match judge::parse(&answer) {
+            Some(verdict) => (
+                judge::verdict(judge_model, &verdict),
+                verdict.level.as_str(),
+            ),
+            None => {
+                tracing::warn!("the safety judge's answer was not a verdict; ignored");
+                (judge::no_verdict(judge_model, "garbage"), "garbage")
             }
         },
-    )
+        Err(error) => {
+            tracing::warn!(error = %error, "the safety judge gave no verdict; offline layers decide");
+            let why = match error {
+                therabot_shared::llm::ModelError::Timeout => "timeout",
+                _ => "error",
+            };
+            (judge::no_verdict(judge_model, why), why)
+        }
+    };
+    metrics::judge_verdict(outcome);
+    Some(verdict)
 }
 
 /// The system prompt, the conversation's recent turns within the size budget (oldest first),

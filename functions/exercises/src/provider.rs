@@ -114,6 +114,7 @@ impl Provider {
                 None
             }
         };
+        therabot_shared::metrics::provider_fetch(if fetched.is_some() { "ok" } else { "fallback" });
         *held = Some(Held {
             at: Instant::now(),
             exercises: fetched.clone(),

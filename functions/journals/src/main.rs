@@ -2,11 +2,13 @@
 
 use therabot_shared::AppContext;
 use therabot_shared::config::Config;
+use therabot_shared::metrics;
 use therabot_shared::telemetry::{self, LogFormat};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
+    metrics::init(&metrics::function_name("journals"))?;
     let config = Config::from_env()?;
     let model_dir = journals::screen_model_dir(&|name| std::env::var(name).ok());
     let context = AppContext::connect(config).await?;

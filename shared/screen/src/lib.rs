@@ -87,6 +87,18 @@ pub enum Layer {
     Reply,
 }
 
+impl Layer {
+    /// The layer's name as stored and measured.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rules => "rules",
+            Self::Semantic => "semantic",
+            Self::Judge => "judge",
+            Self::Reply => "reply",
+        }
+    }
+}
+
 /// What one layer said about a message. Stored with the message; never holds its text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct LayerVerdict {

@@ -80,6 +80,7 @@ pub fn remember(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> StoredR
 
 /// Rebuilds a remembered response.
 pub fn replay(stored: &StoredResponse) -> Response {
+    crate::metrics::idempotent_replay();
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = (status, stored.body.clone()).into_response();
     let headers = response.headers_mut();

@@ -1,6 +1,7 @@
 //! What every router gets: problem+json for unknown routes and methods, a panic guard,
-//! `Cache-Control: no-store` (these are health data; no cache should keep them), and one log
-//! line per request with the route template, never the raw path, query or body.
+//! `Cache-Control: no-store` (these are health data; no cache should keep them), one log
+//! line per request with the route template, never the raw path, query or body, and the
+//! request's metrics, flushed as it is answered.
 
 use std::time::Instant;
 
@@ -62,5 +63,8 @@ async fn log_and_protect(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let latency_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
     tracing::info!(%method, route = %route, status, latency_ms, "request");
+    crate::metrics::request(&format!("{method} {route}"), status, started.elapsed());
+    // Lambda serves one request at a time per container: what this one recorded leaves now.
+    crate::metrics::flush();
     response
 }

@@ -134,7 +134,10 @@ impl StoreError {
                 | "ThrottlingException"
                 | "RequestLimitExceeded"
                 | "TransactionConflictException"),
-            ) => Self::Throttled(code.to_owned()),
+            ) => {
+                crate::metrics::dynamodb_throttle();
+                Self::Throttled(code.to_owned())
+            }
             _ => Self::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string()),
         }
     }

@@ -93,7 +93,10 @@ pub enum TransactFailure {
 impl From<TransactFailure> for StoreError {
     fn from(failure: TransactFailure) -> Self {
         match failure {
-            TransactFailure::Cancelled(c) if c.conflicted() => Self::Throttled(c.to_string()),
+            TransactFailure::Cancelled(c) if c.conflicted() => {
+                crate::metrics::dynamodb_throttle();
+                Self::Throttled(c.to_string())
+            }
             TransactFailure::Cancelled(c) => Self::Backend(c.to_string()),
             TransactFailure::Store(error) => error,
         }
