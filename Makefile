@@ -24,10 +24,11 @@ stop: ## Stop the local AWS stand-in started by `make dev`
 test: bootstrap lint ## Lint, then run every test against fresh local services
 	@tests/local/run-tests.sh
 
-lint: bootstrap ## cargo fmt --check, clippy -D warnings, cfn-lint
+lint: bootstrap ## cargo fmt --check, clippy -D warnings, cfn-lint, sam validate --lint
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	.venv/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -16,10 +16,11 @@ use std::time::Duration;
 use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
 use metrics_cloudwatch_embedded::Collector;
 
-/// The CloudWatch namespace of every metric.
+/// The CloudWatch namespace when `METRICS_NAMESPACE` is unset; the template sets
+/// `Therabot/<stage>`, so each stage's dashboard and alarms read only its own.
 pub const NAMESPACE: &str = "Therabot";
 
-/// The dimension every metric carries: the Lambda function's name (stage included).
+/// The dimension every metric carries: the function (`moods`, `chat`…).
 pub const FUNCTION_DIMENSION: &str = "Function";
 
 static INSTALLED: OnceLock<(&'static Collector, Sink)> = OnceLock::new();
@@ -37,6 +38,8 @@ static SERVED_ONE: AtomicBool = AtomicBool::new(false);
 pub mod name {
     /// Requests answered, by `Route` and `StatusClass`.
     pub const REQUESTS: &str = "Requests";
+    /// Requests answered, by `StatusClass` alone (what a function's alarms read).
+    pub const RESPONSES: &str = "Responses";
     /// Time to answer a request (ms), by `Route`.
     pub const LATENCY: &str = "Latency";
     /// The first request of a container.
@@ -61,10 +64,29 @@ pub mod name {
     pub const DYNAMODB_RETRIES: &str = "DynamoDbRetries";
     /// DynamoDB operations that failed throttled after the SDK's retries (answered 503).
     pub const DYNAMODB_THROTTLES: &str = "DynamoDbThrottles";
+
+    /// Every metric the functions write.
+    pub const ALL: [&str; 14] = [
+        REQUESTS,
+        RESPONSES,
+        LATENCY,
+        COLD_STARTS,
+        SCREEN_VERDICTS,
+        MODEL_CALLS,
+        MODEL_LATENCY,
+        MODEL_FALLBACKS,
+        JUDGE_VERDICTS,
+        PROVIDER_FETCHES,
+        REPLIES_WITHHELD,
+        IDEMPOTENT_REPLAYS,
+        DYNAMODB_RETRIES,
+        DYNAMODB_THROTTLES,
+    ];
 }
 
-/// Installs the EMF recorder for `function` (its `Function` dimension). Call it once, in a
-/// Lambda function's `main`; a second call, or another recorder, is an error.
+/// Installs the EMF recorder for `function` (its `Function` dimension), in the namespace
+/// `METRICS_NAMESPACE` names (default [`NAMESPACE`]). Call it once, in a Lambda function's
+/// `main`; a second call, or another recorder, is an error.
 pub fn init(function: &str) -> Result<(), String> {
     install(function, Sink::Stdout)
 }
@@ -78,8 +100,12 @@ pub fn init_capturing(function: &str) -> Result<Captured, String> {
 }
 
 fn install(function: &str, sink: Sink) -> Result<(), String> {
+    let namespace = std::env::var("METRICS_NAMESPACE")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| NAMESPACE.to_owned());
     let collector = metrics_cloudwatch_embedded::Builder::new()
-        .cloudwatch_namespace(NAMESPACE)
+        .cloudwatch_namespace(namespace)
         .with_dimension(FUNCTION_DIMENSION, function.to_owned())
         .init()
         .map_err(|e| format!("metrics: {e}"))?;
@@ -102,30 +128,14 @@ impl Captured {
     }
 }
 
-/// The function's name for [`init`]: Lambda's own (`therabot-prod-moods`), or `fallback`
-/// outside Lambda.
-pub fn function_name(fallback: &str) -> String {
-    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| fallback.to_owned())
-}
-
 fn describe() {
     use name::*;
-    describe_histogram!(LATENCY, Unit::Milliseconds, "time to answer a request");
-    describe_histogram!(MODEL_LATENCY, Unit::Milliseconds, "time the model took");
-    for counter in [
-        REQUESTS,
-        COLD_STARTS,
-        SCREEN_VERDICTS,
-        MODEL_CALLS,
-        MODEL_FALLBACKS,
-        JUDGE_VERDICTS,
-        PROVIDER_FETCHES,
-        REPLIES_WITHHELD,
-        IDEMPOTENT_REPLAYS,
-        DYNAMODB_RETRIES,
-        DYNAMODB_THROTTLES,
-    ] {
-        describe_counter!(counter, Unit::Count, "");
+    for metric in ALL {
+        if metric == LATENCY || metric == MODEL_LATENCY {
+            describe_histogram!(metric, Unit::Milliseconds, "");
+        } else {
+            describe_counter!(metric, Unit::Count, "");
+        }
     }
 }
 
@@ -164,6 +174,7 @@ pub fn request(route: &str, status: u16, elapsed: Duration) {
         _ => "5xx",
     };
     counter!(name::REQUESTS, "Route" => route.to_owned(), "StatusClass" => class).increment(1);
+    counter!(name::RESPONSES, "StatusClass" => class).increment(1);
     histogram!(name::LATENCY, "Route" => route.to_owned()).record(millis(elapsed));
 }
 

@@ -78,7 +78,7 @@ fn count(docs: &[Document], name: &str, with: &[(&str, &str)]) -> u64 {
 }
 
 fn capture() -> Captured {
-    metrics::init_capturing("therabot-test").expect("one recorder per test process")
+    metrics::init_capturing("test").expect("one recorder per test process")
 }
 
 #[tokio::test]
@@ -115,6 +115,17 @@ async fn every_request_leaves_with_its_route_status_and_latency_and_nothing_of_t
     assert_eq!(count(&docs, "Requests", &get), 1);
     let bad = [("Route", "POST /v1/moods"), ("StatusClass", "4xx")];
     assert_eq!(count(&docs, "Requests", &bad), 1);
+    // Responses (what the alarms read) count every request by class alone, the token
+    // issuer's key fetch included.
+    for class in ["2xx", "4xx"] {
+        let by_class = [("StatusClass", class)];
+        assert_eq!(
+            count(&docs, "Responses", &by_class),
+            count(&docs, "Requests", &by_class)
+        );
+    }
+    assert!(count(&docs, "Responses", &[("StatusClass", "2xx")]) >= 4);
+    assert_eq!(count(&docs, "Responses", &[("StatusClass", "4xx")]), 1);
     assert_eq!(count(&docs, "IdempotentReplays", &[]), 1);
     assert_eq!(count(&docs, "ColdStarts", &[]), 1);
     let latencies = docs

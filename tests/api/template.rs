@@ -126,3 +126,141 @@ fn every_function_can_reserve_concurrency_and_the_crisis_lines_have_their_own_th
             > default["ThrottlingRateLimit"].as_u64().unwrap()
     );
 }
+
+fn resources(template: &Value) -> &serde_yaml::Mapping {
+    template["Resources"].as_mapping().unwrap()
+}
+
+/// The name a `!Ref` holds, if `value` is one.
+fn ref_name(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(t) if t.tag == "!Ref" => t.value.as_str(),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_function_deploys_gradually_and_rolls_back_on_its_own_alarms() {
+    let template = template();
+    assert_eq!(template["Globals"]["Function"]["AutoPublishAlias"], "live");
+    let resources = resources(&template);
+    for (name, resource) in resources {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        let preference = &resource["Properties"]["DeploymentPreference"];
+        assert_eq!(
+            ref_name(&preference["Type"]),
+            Some("DeploymentType"),
+            "{name}"
+        );
+        let alarms: Vec<&str> = preference["Alarms"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{name} has no rollback alarms"))
+            .iter()
+            .map(|a| ref_name(a).unwrap())
+            .collect();
+        let prefix = name.trim_end_matches("Function");
+        for own in ["ErrorsAlarm", "ServerErrorsAlarm"] {
+            assert!(
+                alarms.contains(&format!("{prefix}{own}").as_str()),
+                "{name}: {own}"
+            );
+        }
+        for alarm in alarms {
+            assert_eq!(
+                resources[alarm]["Type"], "AWS::CloudWatch::Alarm",
+                "{name} rolls back on {alarm}"
+            );
+        }
+    }
+}
+
+/// GitHub's anchor of a Markdown heading.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_alarm_notifies_and_names_a_runbook_that_exists() {
+    let template = template();
+    let operations = std::fs::read_to_string(repository_root().join("docs/operations.md")).unwrap();
+    let anchors: BTreeSet<String> = operations
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(|l| anchor(l.trim_start_matches('#')))
+        .collect();
+    let mut alarms = 0;
+    for (name, resource) in resources(&template) {
+        if resource["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        alarms += 1;
+        let properties = &resource["Properties"];
+        for actions in ["AlarmActions", "OKActions"] {
+            let targets = properties[actions].as_sequence().unwrap();
+            assert_eq!(
+                ref_name(&targets[0]),
+                Some("AlarmTopic"),
+                "{name:?} {actions}"
+            );
+        }
+        let description = properties["AlarmDescription"].as_str().unwrap();
+        let runbook = description
+            .split("Runbook: docs/operations.md#")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name:?} names no runbook"))
+            .trim_end_matches('.');
+        assert!(anchors.contains(runbook), "{name:?}: no heading #{runbook}");
+    }
+    assert!(alarms >= 20, "{alarms} alarms");
+}
+
+#[test]
+fn the_alarms_and_the_dashboard_read_only_metrics_the_functions_write() {
+    let template = template();
+    let written: BTreeSet<&str> = therabot_shared::metrics::name::ALL.into_iter().collect();
+    let ours = |namespace: &Value| match namespace {
+        Value::Tagged(t) => t.value.as_str() == Some("Therabot/${Stage}"),
+        _ => false,
+    };
+    let mut read = Vec::new();
+    for (_, resource) in resources(&template) {
+        let properties = &resource["Properties"];
+        if resource["Type"] == "AWS::CloudWatch::Alarm" {
+            if ours(&properties["Namespace"]) {
+                read.push(properties["MetricName"].as_str().unwrap().to_owned());
+            }
+            for metric in properties["Metrics"].as_sequence().into_iter().flatten() {
+                let stat = &metric["MetricStat"]["Metric"];
+                if ours(&stat["Namespace"]) {
+                    read.push(stat["MetricName"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        if resource["Type"] == "AWS::CloudWatch::Dashboard" {
+            let Value::Tagged(body) = &properties["DashboardBody"] else {
+                panic!("the dashboard body is a !Sub");
+            };
+            let body = body.value.as_str().unwrap();
+            for part in body.split("{Therabot/${Stage},").skip(1) {
+                let name = part.split("MetricName=\\\"").nth(1).unwrap();
+                read.push(name.split('\\').next().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(read.len() >= 20, "{read:?}");
+    for name in &read {
+        assert!(
+            written.contains(name.as_str()),
+            "{name} is read but never written"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use therabot_shared::telemetry::{self, LogFormat};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    metrics::init(&metrics::function_name("account"))?;
+    metrics::init("account")?;
     let config = Config::from_env()?;
     let account_config = account::AccountConfig::from_env()?;
     let context = AppContext::connect(config).await?;

@@ -8,7 +8,7 @@ use therabot_shared::telemetry::{self, LogFormat};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    metrics::init(&metrics::function_name("chat"))?;
+    metrics::init("chat")?;
     let config = Config::from_env()?;
     let chat_config = chat::ChatConfig::from_env()?;
     let context = AppContext::connect(config).await?;

@@ -8,7 +8,7 @@ use therabot_shared::telemetry::{self, LogFormat};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    metrics::init(&metrics::function_name("journals"))?;
+    metrics::init("journals")?;
     let config = Config::from_env()?;
     let model_dir = journals::screen_model_dir(&|name| std::env::var(name).ok());
     let context = AppContext::connect(config).await?;
