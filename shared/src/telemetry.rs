@@ -18,11 +18,26 @@ const QUIET_LIBRARIES: &str = "aws_smithy_runtime=warn,aws_smithy_http_client=wa
 
 /// Installs the global subscriber; `RUST_LOG` adjusts the level (default `info`).
 pub fn init(format: LogFormat) {
-    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+    install(format, "info", std::io::stdout);
+}
+
+/// Installs the global subscriber writing to `file` instead of stdout: the test harness's
+/// log canary reads back everything the functions logged during the whole suite. Without
+/// `RUST_LOG` it logs at `default_level`.
+pub fn init_to_file(format: LogFormat, default_level: &str, file: std::fs::File) {
+    install(format, default_level, std::sync::Mutex::new(file));
+}
+
+fn install<W>(format: LogFormat, default_level: &str, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| default_level.to_owned());
     let filter = EnvFilter::try_new(format!("{base},{QUIET_LIBRARIES}"))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(writer)
         .with_target(false);
     let _ = match format {
         LogFormat::Json => builder

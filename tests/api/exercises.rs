@@ -14,7 +14,7 @@ use crate::support::{TestApp, User, fields, json_created, json_ok, problem};
 
 const KEY: &str = "ex-key-0123456789";
 
-fn provider_catalogue() -> Value {
+pub(crate) fn provider_catalogue() -> Value {
     let text =
         std::fs::read_to_string(repository_root().join("tests/local/provider_catalogue.json"))
             .unwrap();

@@ -30,6 +30,7 @@ mod metrics;
 mod moods;
 mod openapi;
 mod pagination;
+mod reliability;
 mod retries;
 mod safety;
 mod store;

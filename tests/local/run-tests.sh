@@ -16,11 +16,19 @@ for _ in $(seq 1 200); do
 done
 [[ -s "$portfile" ]] || { echo "error: local AWS did not start" >&2; exit 1; }
 export THERABOT_TEST_AWS_ENDPOINT="http://127.0.0.1:$(cat "$portfile")"
+# The log canary (tests/src/canary.rs): each test process logs into this directory and notes
+# what it sent; tests/local/log_canary.py checks the logs after the whole suite.
+export THERABOT_CANARY_DIR="$root/.local/canary"
+rm -rf "$THERABOT_CANARY_DIR"
 echo "==> tests against local AWS at $THERABOT_TEST_AWS_ENDPOINT"
 if cargo nextest --version >/dev/null 2>&1; then
   # Doc tests first, so the last line printed is the test runner's own summary.
   cargo test --workspace --doc
   cargo nextest run --workspace --no-fail-fast "$@"
+  # Only a whole run has seen enough to judge; a filtered run (arguments) skips the canary.
+  if [[ $# -eq 0 ]]; then
+    python3 tests/local/log_canary.py "$THERABOT_CANARY_DIR"
+  fi
 else
   cargo test --workspace --no-fail-fast "$@"
 fi

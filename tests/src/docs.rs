@@ -36,7 +36,44 @@ pub fn openapi() -> OpenApi {
     );
     doc.security = Some(vec![SecurityRequirement::new("bearer", ["therabot/api"])]);
     state_parameter_formats(&mut doc);
+    state_unavailable(&mut doc);
     state_body_formats(doc)
+}
+
+/// Every route reads or writes the table (and some the secret), so every route can answer
+/// 503 with `Retry-After` when they are unreachable, slow or throttling
+/// (`tests/api/reliability.rs`). Routes that say more about their own 503 keep their words.
+fn state_unavailable(doc: &mut OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description(
+            "Storage or another service it needs is unavailable, slow or throttling; retry \
+             after the `Retry-After` seconds (a write sent again with the same \
+             `Idempotency-Key` is answered once, never repeated)",
+        )
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("503".to_owned())
+                .or_insert_with(|| response.clone().into());
+        }
+    }
 }
 
 /// The formats the code enforces on parameters shared by many routes, stated once, from the

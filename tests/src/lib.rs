@@ -7,6 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod canary;
 pub mod docs;
 pub mod issuer;
 pub mod provider;
@@ -174,6 +175,11 @@ impl LocalApi {
             user_pool_id: account_config.user_pool_id.clone(),
         };
         let app = app(context.clone(), states, sign_up);
+        let app = if canary::install() {
+            app.layer(axum::middleware::from_fn(canary::record))
+        } else {
+            app
+        };
         let server = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "local server stopped");

@@ -259,6 +259,12 @@ impl From<crate::store::StoreError> for ApiError {
                     retry_after_secs: 1,
                 }
             }
+            crate::store::StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "store unavailable");
+                Self::Unavailable {
+                    retry_after_secs: 2,
+                }
+            }
             // A token issued before the erasure: as if it had expired.
             crate::store::StoreError::Erased => {
                 tracing::info!("request refused: the account was erased");
@@ -282,7 +288,17 @@ impl From<crate::store::versioned::WriteError> for ApiError {
 
 impl From<crate::secrets::SecretsError> for ApiError {
     fn from(error: crate::secrets::SecretsError) -> Self {
-        Self::internal(error)
+        match error {
+            // Secrets Manager down or slow: the request can be sent again shortly.
+            crate::secrets::SecretsError::Fetch(cause) => {
+                tracing::warn!(error = %cause, "the secret could not be fetched");
+                Self::Unavailable {
+                    retry_after_secs: 5,
+                }
+            }
+            // A secret without the values we need is a deployment mistake.
+            malformed @ crate::secrets::SecretsError::Malformed(_) => Self::internal(malformed),
+        }
     }
 }
 

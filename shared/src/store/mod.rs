@@ -112,7 +112,12 @@ pub enum StoreError {
     /// An item could not be mapped to or from its Rust type.
     #[error("an item did not match its schema: {0}")]
     Mapping(#[from] serde_dynamo::Error),
-    /// Any other failure: network, permissions, a bug in a request.
+    /// DynamoDB could not be reached, did not answer within the SDK's deadlines, answered
+    /// something unreadable, or failed on its side (a 5xx), after the SDK's retries: the
+    /// request may succeed if sent again shortly.
+    #[error("DynamoDB is unavailable: {0}")]
+    Unavailable(String),
+    /// Any other failure: permissions, a bug in a request.
     #[error("DynamoDB call failed: {0}")]
     Backend(String),
     /// The user's account was erased: nothing may be written for them any more.
@@ -127,8 +132,20 @@ impl StoreError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
+        // Failures of the connection or the clock, not answers: nothing said no.
+        if matches!(
+            error,
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)
+        ) {
+            return Self::Unavailable(
+                aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string(),
+            );
+        }
         match error.code() {
             Some("ConditionalCheckFailedException") => Self::ConditionFailed,
+            Some(code @ ("InternalServerError" | "ServiceUnavailable")) => {
+                Self::Unavailable(code.to_owned())
+            }
             Some(
                 code @ ("ProvisionedThroughputExceededException"
                 | "ThrottlingException"
