@@ -24,7 +24,9 @@ echo "==> tests against local AWS at $THERABOT_TEST_AWS_ENDPOINT"
 if cargo nextest --version >/dev/null 2>&1; then
   # Doc tests first, so the last line printed is the test runner's own summary.
   cargo test --workspace --doc
+  rm -f .local/load-run.txt
   cargo nextest run --workspace --no-fail-fast "$@"
+  [[ -s .local/load-run.txt ]] && cat .local/load-run.txt
   # Only a whole run has seen enough to judge; a filtered run (arguments) skips the canary.
   if [[ $# -eq 0 ]]; then
     python3 tests/local/log_canary.py "$THERABOT_CANARY_DIR"
