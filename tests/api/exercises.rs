@@ -195,23 +195,10 @@ async fn a_rotated_key_is_picked_up_from_the_secret_when_the_old_one_is_refused(
     // The old key is read and cached with the secret, and refused.
     assert_eq!(list(&app, &user).await["provider"], "unavailable");
     // The secret is rotated; the next refusal makes the function read it again.
-    let secrets = aws_sdk_secretsmanager::Client::new(app.api.context.sdk());
-    let secret_id = app.api.context.config().secret_id.clone();
-    let current = secrets
-        .get_secret_value()
-        .secret_id(&secret_id)
-        .send()
-        .await
-        .unwrap();
-    let mut value: Value = serde_json::from_str(current.secret_string().unwrap()).unwrap();
-    value["exercise_api_key"] = "new-key-after-rotation".into();
-    secrets
-        .put_secret_value()
-        .secret_id(&secret_id)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap();
+    crate::support::rewrite_secret(&app, |v| {
+        v["exercise_api_key"] = "new-key-after-rotation".into();
+    })
+    .await;
     assert_eq!(list(&app, &user).await["provider"], "available");
 }
 

@@ -153,12 +153,9 @@ async fn the_chat_measures_screen_verdicts_model_failures_fallbacks_and_the_judg
         .await;
     let base = format!("{}/v1", server.uri());
     let app = TestApp::start_with(move |o| {
-        o.chat_settings.insert("LLM_BASE_URL".into(), base);
-        o.chat_settings
-            .insert("LLM_MODEL".into(), "test-model".into());
+        crate::support::use_model(o, base, "sk-test-metrics");
         o.chat_settings
             .insert("SAFETY_MODEL".into(), "judge-model".into());
-        o.llm_api_key = Some("sk-test-metrics".into());
     })
     .await;
     let user = app.user();

@@ -22,7 +22,9 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TestApp, User, aws_endpoint, json_created, json_ok};
+use crate::support::{
+    TestApp, User, aws_endpoint, json_created, json_ok, rewrite_secret, use_model,
+};
 
 /// API Gateway gives up on an integration after 30 s; the functions' own timeout is 28 s.
 /// Every answer here must come well before that.
@@ -353,27 +355,6 @@ async fn a_slowed_store_answers_503_before_the_deadline_and_a_write_that_landed_
     );
 }
 
-/// Rewrites the app's secret with `change` (through the proxy: call it while it forwards).
-async fn rewrite_secret(app: &TestApp, change: impl FnOnce(&mut Value)) {
-    let secrets = aws_sdk_secretsmanager::Client::new(app.api.context.sdk());
-    let secret_id = app.api.context.config().secret_id.clone();
-    let current = secrets
-        .get_secret_value()
-        .secret_id(&secret_id)
-        .send()
-        .await
-        .unwrap();
-    let mut value: Value = serde_json::from_str(current.secret_string().unwrap()).unwrap();
-    change(&mut value);
-    secrets
-        .put_secret_value()
-        .secret_id(&secret_id)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn secrets_manager_down_at_cold_start_is_503_where_the_secret_is_needed_and_nothing_else() {
     let chaos = Chaos::start().await;
@@ -525,12 +506,9 @@ async fn a_model_that_drips_closes_cuts_short_floods_or_speaks_no_http_leaves_th
     for how in ALL_MISBEHAVIOURS {
         let base = format!("{}/v1", misbehaving(how).await);
         let app = TestApp::start_with(move |o| {
-            o.chat_settings.insert("LLM_BASE_URL".into(), base);
-            o.chat_settings
-                .insert("LLM_MODEL".into(), "test-model".into());
+            use_model(o, base, "sk-reliability");
             o.chat_settings
                 .insert("LLM_TIMEOUT_MS".into(), "2000".into());
-            o.llm_api_key = Some("sk-reliability".into());
         })
         .await;
         let user = app.user();

@@ -229,10 +229,7 @@ async fn a_reply_that_cannot_be_stored_is_shown_said_so_and_its_risk_is_still_re
     let base = format!("{}/v1", model.uri());
     // Every write holding the crisis protocol (the reply) is refused.
     let (app, _proxy) = app_behind(".TransactWriteItems", Some("crisis_protocol"), |o| {
-        o.chat_settings.insert("LLM_BASE_URL".into(), base);
-        o.chat_settings
-            .insert("LLM_MODEL".into(), "test-model".into());
-        o.llm_api_key = Some("sk-test".into());
+        crate::support::use_model(o, base, "sk-test");
     })
     .await;
     let user = app.user();

@@ -340,3 +340,34 @@ pub fn enc(value: &str) -> String {
         })
         .collect()
 }
+
+/// Points the chat at the model stand-in whose OpenAI-compatible API is at `base` (`…/v1`),
+/// as model `test-model`, with `key` in the secret.
+pub fn use_model(options: &mut LocalOptions, base: String, key: &str) {
+    options.chat_settings.insert("LLM_BASE_URL".into(), base);
+    options
+        .chat_settings
+        .insert("LLM_MODEL".into(), "test-model".into());
+    options.llm_api_key = Some(key.into());
+}
+
+/// Rewrites `app`'s secret with `change`, as a rotation in the console would.
+pub async fn rewrite_secret(app: &TestApp, change: impl FnOnce(&mut Value)) {
+    let secrets = aws_sdk_secretsmanager::Client::new(app.api.context.sdk());
+    let secret_id = app.api.context.config().secret_id.clone();
+    let current = secrets
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .unwrap();
+    let mut value: Value = serde_json::from_str(current.secret_string().unwrap()).unwrap();
+    change(&mut value);
+    secrets
+        .put_secret_value()
+        .secret_id(&secret_id)
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap();
+}
