@@ -3,6 +3,10 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 export PORT ?= 3000
 export AWS_PORT ?= 4566
+# aws-lc seeds its random generator from the kernel only, without CPU-jitter sampling: that
+# sampling was two thirds of a cold start's CPU (docs/decisions/0028). Every build made through
+# make (tests, `make build`, `sam build`) gets the same setting, so they share one aws-lc.
+export AWS_LC_SYS_NO_JITTER_ENTROPY ?= 1
 # The Lambda functions (one binary each, under functions/).
 FUNCTIONS := moods chat journals exercises account
 

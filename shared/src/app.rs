@@ -4,9 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{
+    BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient,
+};
+use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_types::SdkConfig;
 use jiff::Timestamp;
 
 use crate::auth::Verifier;
@@ -26,7 +30,7 @@ pub struct AppContext(Arc<Inner>);
 
 struct Inner {
     config: Config,
-    sdk: aws_config::SdkConfig,
+    sdk: SdkConfig,
     store: Store,
     verifier: Verifier,
     secrets: Secrets,
@@ -47,23 +51,72 @@ impl std::fmt::Debug for AppContext {
 #[error("could not initialise: {0}")]
 pub struct InitError(String);
 
-impl AppContext {
-    /// Builds every client from `config`. In Lambda, credentials and region come from the
-    /// environment; with `AWS_ENDPOINT_URL` set (local runs) fixed dummy ones are used.
-    pub async fn connect(config: Config) -> Result<Self, InitError> {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .operation_timeout(Duration::from_secs(8))
-            .build();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
-        if let Some(endpoint) = &config.aws_endpoint_url {
-            loader = loader
-                .endpoint_url(endpoint)
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
+/// The AWS SDK's settings: the region and credentials Lambda provides (or the local
+/// stand-in's), bounded timeouts, standard retries, and `https` as the HTTP client.
+fn sdk_config(
+    config: &Config,
+    https: SharedHttpClient,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SdkConfig, InitError> {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build();
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard())
+        .http_client(https);
+    if let Some(sleep) = default_async_sleep() {
+        builder = builder.sleep_impl(sleep);
+    }
+    let (region, credentials) = match &config.aws_endpoint_url {
+        Some(endpoint) => {
+            builder = builder.endpoint_url(endpoint);
+            let local = Credentials::new("local", "local", None, None, "local");
+            ("us-east-1".to_owned(), local)
         }
-        let sdk = loader.load().await;
+        None => lambda_identity(env)?,
+    };
+    Ok(builder
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build())
+}
+
+/// The region and the execution role's credentials, as Lambda sets them for the lifetime
+/// of the execution environment.
+fn lambda_identity(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Credentials), InitError> {
+    let read = |name: &str| env(name).filter(|v| !v.is_empty());
+    let region = read("AWS_REGION").or_else(|| read("AWS_DEFAULT_REGION"));
+    let key = read("AWS_ACCESS_KEY_ID");
+    let secret = read("AWS_SECRET_ACCESS_KEY");
+    match (region, key, secret) {
+        (Some(region), Some(key), Some(secret)) => {
+            let credentials = Credentials::new(key, secret, read("AWS_SESSION_TOKEN"), None, "lambda");
+            Ok((region, credentials))
+        }
+        _ => Err(InitError(
+            "AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)"
+                .to_owned(),
+        )),
+    }
+}
+
+impl AppContext {
+    /// Builds every client from `config`. In Lambda, region and credentials come from the
+    /// variables Lambda sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_SESSION_TOKEN`); with `AWS_ENDPOINT_URL` set (local runs) fixed dummy ones are
+    /// used. No aws-config: its provider chains (profiles, SSO, STS, IMDS) are never needed
+    /// here and were a tenth of every package and part of every cold start.
+    pub async fn connect(config: Config) -> Result<Self, InitError> {
+        let roots = crate::aws_tls::trusted_roots(config.aws_ca_bundle.as_deref())
+            .map_err(|e| InitError(e.to_string()))?;
+        let https = crate::aws_tls::http_client(roots).map_err(|e| InitError(e.to_string()))?;
+        let sdk = sdk_config(&config, https, &|name| std::env::var(name).ok())?;
         let http = OutboundHttp::default();
         let store = Store::new(&sdk, &config.table_name);
         let secrets = Secrets::new(sdk.clone(), &config.secret_id);
@@ -77,6 +130,14 @@ impl AppContext {
             http,
             clock: Arc::new(Timestamp::now),
         })))
+    }
+
+    /// Opens the connection to DynamoDB during a Lambda function's init (see
+    /// [`Store::warm_up`]), within a second: a store that cannot be reached then is the
+    /// first request's 503, not a failed init.
+    pub async fn warm_up(&self) {
+        let warmed = self.0.store.warm_up(Duration::from_secs(1)).await;
+        tracing::debug!(warmed, "store connection opened during init");
     }
 
     /// The same context reading time from `clock` (for tests of time-dependent rules).
@@ -99,7 +160,7 @@ impl AppContext {
     }
 
     /// The AWS SDK configuration, for functions that need further clients.
-    pub fn sdk(&self) -> &aws_config::SdkConfig {
+    pub fn sdk(&self) -> &SdkConfig {
         &self.0.sdk
     }
 
@@ -158,5 +219,62 @@ impl AppContext {
             values.pagination_key.as_bytes(),
             values.pagination_key_previous.as_deref().map(str::as_bytes),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::provider::ProvideCredentials;
+
+    use super::*;
+
+    fn lookup(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn in_lambda_the_region_and_the_roles_credentials_come_from_lambdas_variables() {
+        let env = lookup(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "session"),
+        ]);
+        let (region, credentials) = lambda_identity(&env).unwrap();
+        assert_eq!(region, "eu-west-1");
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.session_token(), Some("session"));
+    }
+
+    #[test]
+    fn without_credentials_outside_a_local_run_init_fails_naming_the_variables() {
+        let env = lookup(&[("AWS_REGION", "eu-west-1")]);
+        let error = lambda_identity(&env).unwrap_err().to_string();
+        assert!(error.contains("AWS_ACCESS_KEY_ID"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_local_run_uses_the_endpoint_and_dummy_credentials_whatever_the_environment_says() {
+        let config = Config::from_lookup(&|name| match name {
+            "TABLE_NAME" => Some("t".into()),
+            "SECRET_ID" => Some("s".into()),
+            "AUTH_ISSUER" => Some("https://issuer.example".into()),
+            "AUTH_CLIENT_ID" => Some("c".into()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:4566".into()),
+            _ => None,
+        })
+        .unwrap();
+        let roots = crate::aws_tls::trusted_roots(None).unwrap();
+        let https = crate::aws_tls::http_client(roots).unwrap();
+        let sdk = sdk_config(&config, https, &|_| None).unwrap();
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-1"));
+        let provider = sdk.credentials_provider().unwrap();
+        let credentials = provider.provide_credentials().await.unwrap();
+        assert_eq!(credentials.access_key_id(), "local");
     }
 }

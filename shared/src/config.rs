@@ -19,6 +19,9 @@ pub struct Config {
     /// `AWS_ENDPOINT_URL`: set only for local runs, to point every AWS client at the local
     /// stand-in server (static dummy credentials are used then). Never set in Lambda.
     pub aws_endpoint_url: Option<String>,
+    /// `AWS_CA_BUNDLE`: a PEM file of the roots the AWS clients trust instead of Amazon's
+    /// (for a TLS endpoint in front of a local stand-in; see `aws_tls`). Never set in Lambda.
+    pub aws_ca_bundle: Option<String>,
 }
 
 /// Settings of the access-token check.
@@ -54,6 +57,7 @@ impl Config {
         let jwks_url = env.optional_url("AUTH_JWKS_URL");
         let required_scope = env.optional("AUTH_SCOPE");
         let aws_endpoint_url = env.optional_url("AWS_ENDPOINT_URL");
+        let aws_ca_bundle = env.optional("AWS_CA_BUNDLE");
         env.finish()?;
         let issuer = issuer.unwrap_or_default();
         let jwks_url = jwks_url
@@ -68,6 +72,7 @@ impl Config {
                 required_scope,
             },
             aws_endpoint_url,
+            aws_ca_bundle,
         })
     }
 }

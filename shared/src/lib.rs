@@ -10,6 +10,7 @@
 //! - [`outbound`]: the outbound HTTP client, built on first use.
 //! - [`safety`]: the crisis screen and crisis resources.
 //! - [`secrets`]: the Secrets Manager secret, fetched once and cached per container.
+//! - [`aws_tls`]: the AWS clients' HTTPS client and the roots it trusts.
 //! - [`app`]: the context a function's router is built from.
 //! - [`telemetry`]: JSON logs that never carry user text or tokens.
 
@@ -17,6 +18,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod aws_tls;
 pub mod config;
 pub mod domain;
 pub mod http;

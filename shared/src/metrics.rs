@@ -146,7 +146,13 @@ pub fn flush() {
         return;
     };
     let written = match sink {
-        Sink::Stdout => collector.flush(std::io::stdout().lock()),
+        // One write for all the lines (stdout would write each line apart).
+        Sink::Stdout => {
+            let mut lines = Vec::with_capacity(1024);
+            collector
+                .flush(&mut lines)
+                .and_then(|()| std::io::Write::write_all(&mut std::io::stdout().lock(), &lines))
+        }
         Sink::Memory(buffer) => match buffer.lock() {
             Ok(mut buffer) => collector.flush(&mut *buffer),
             Err(_) => Ok(()),

@@ -70,7 +70,7 @@ type Held = (Instant, Arc<SecretValues>);
 /// A per-container cache of the secret.
 #[derive(Clone)]
 pub struct Secrets {
-    sdk: aws_config::SdkConfig,
+    sdk: aws_types::SdkConfig,
     client: Arc<std::sync::OnceLock<Client>>,
     secret_id: String,
     cached: Arc<Mutex<Option<Held>>>,
@@ -87,7 +87,7 @@ impl fmt::Debug for Secrets {
 impl Secrets {
     /// A cache of `secret_id`, empty until first used. The Secrets Manager client itself is
     /// created on first use too: building it costs cold-start time a function may not need.
-    pub fn new(sdk: aws_config::SdkConfig, secret_id: impl Into<String>) -> Self {
+    pub fn new(sdk: aws_types::SdkConfig, secret_id: impl Into<String>) -> Self {
         Self {
             sdk,
             client: Arc::default(),

@@ -671,3 +671,35 @@ async fn fifty_users_making_twenty_mixed_requests_each_get_no_5xx_and_keep_every
     std::fs::write(path, &report).expect("the load report is written");
     print!("{report}");
 }
+
+#[tokio::test]
+async fn warming_up_opens_the_connection_without_reading_anything_and_gives_up_on_a_stopped_store()
+{
+    let chaos = Chaos::start().await;
+    let app = app_behind(&chaos).await;
+    let store = app.api.context.store();
+    let before = store.round_trips();
+    assert!(store.warm_up(Duration::from_secs(1)).await);
+    assert_eq!(store.round_trips(), before + 1);
+
+    // A store that cannot be reached at init: the warm-up gives up within its bound (the
+    // SDK alone would try for 8 s), and the first request answers 503 as ever.
+    chaos.stop().await;
+    let started = Instant::now();
+    assert!(!store.warm_up(Duration::from_secs(1)).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let user = app.user();
+    assert_unavailable(create_mood(&app, &user, "warm-1", "canary-rel-warm")).await;
+    chaos.restart().await;
+    json_created(
+        create_mood(&app, &user, "warm-2", "canary-rel-warm")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+}

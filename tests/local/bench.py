@@ -80,6 +80,8 @@ def handler_for(runtime: Runtime):
             self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
             self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:bench")
             self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+            # Lambda sends it, and AWS's runtime client (the Python peer's) crashes without it.
+            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

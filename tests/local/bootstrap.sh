@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs from package registries, once: a Python virtualenv with
-# the local AWS stand-in (moto) and cfn-lint. `bootstrap.sh deploy` adds cargo-lambda, zig and
+# the local AWS stand-in (moto) and cfn-lint. `bootstrap.sh bench` adds the Python peer of the
+# cold-path benchmark; `bootstrap.sh deploy` adds cargo-lambda, zig and
 # the SAM CLI in a second virtualenv (they are only needed to build and deploy).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -39,6 +40,10 @@ if [[ "${1:-}" == "train" ]]; then
 fi
 if [[ "${1:-}" == "lexical" ]]; then
   install_venv .venv-lexical shared/screen/train/requirements-lexical.txt
+fi
+if [[ "${1:-}" == "bench" ]]; then
+  # The Python + boto3 peer `make bench` measures the moods function against.
+  install_venv .venv-peer tests/local/peer/requirements.txt
 fi
 if [[ "${1:-}" == "deploy" ]]; then
   install_venv .venv-deploy tests/local/requirements-deploy.txt

@@ -3,6 +3,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+# The same aws-lc build as `make` (see the Makefile), also when run directly.
+export AWS_LC_SYS_NO_JITTER_ENTROPY="${AWS_LC_SYS_NO_JITTER_ENTROPY:-1}"
 mkdir -p .local
 portfile="$(mktemp .local/test-aws-port.XXXXXX)"
 rm -f "$portfile"

@@ -311,11 +311,13 @@ pub struct States {
 
 /// Every function's routes, the issuer's and the docs', with the common layers.
 pub fn app(context: AppContext, states: States, sign_up: SignUp) -> Router {
-    let (moods_routes, _) = moods::routes().split_for_parts();
-    let (chat_routes, _) = chat::routes().split_for_parts();
-    let (journal_routes, _) = journals::routes().split_for_parts();
-    let (exercise_routes, _) = exercises::routes().split_for_parts();
-    let (account_routes, _) = account::routes().split_for_parts();
+    // The routers the Lambda functions serve; their OpenAPI description (what the contract
+    // run checks them against) is built from the same declarations.
+    let moods_routes = moods::plain_routes();
+    let chat_routes = chat::plain_routes();
+    let journal_routes = journals::plain_routes();
+    let exercise_routes = exercises::plain_routes();
+    let account_routes = account::plain_routes();
     let local = Router::new()
         .route("/_local/token", post(mint_token))
         .route("/_local/.well-known/jwks.json", get(jwks))

@@ -54,7 +54,7 @@ impl AwsError {
 /// Signs and sends requests to S3 and Cognito with the function's credentials.
 #[derive(Clone)]
 pub struct AwsHttp {
-    sdk: aws_config::SdkConfig,
+    sdk: aws_types::SdkConfig,
     /// The function's shared client, built on first use (not at cold start).
     http: OutboundHttp,
     /// With `AWS_ENDPOINT_URL` (local runs), every service is there and S3 is path-style.
@@ -71,7 +71,7 @@ impl std::fmt::Debug for AwsHttp {
 
 impl AwsHttp {
     /// A client signing with `sdk`'s credentials and region, sending through `http`.
-    pub fn new(sdk: aws_config::SdkConfig, http: OutboundHttp, endpoint: Option<String>) -> Self {
+    pub fn new(sdk: aws_types::SdkConfig, http: OutboundHttp, endpoint: Option<String>) -> Self {
         Self {
             sdk,
             http,

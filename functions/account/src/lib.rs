@@ -16,8 +16,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use therabot_shared::AppContext;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub use aws::AwsHttp;
 pub use config::AccountConfig;
@@ -65,21 +63,16 @@ impl FromRef<AccountState> for AppContext {
     }
 }
 
-/// The account routes with their OpenAPI description, not yet bound to a state.
-pub fn routes() -> OpenApiRouter<AccountState> {
-    OpenApiRouter::new()
-        .routes(routes!(
-            handlers::get_profile,
-            handlers::update_profile,
-            erase::erase_account
-        ))
-        .routes(routes!(export::export_data))
-}
+// The account routes, not yet bound to a state: `routes()` with their OpenAPI description,
+// `plain_routes()` without (therabot_shared::http::routes).
+therabot_shared::routes!(AccountState;
+    [handlers::get_profile, handlers::update_profile, erase::erase_account],
+    [export::export_data],
+);
 
 /// The complete router of the account function, as Lambda serves it.
 pub fn router(state: AccountState) -> Router {
-    let (router, _) = routes().split_for_parts();
-    therabot_shared::http::layers::finish(router.with_state(state))
+    therabot_shared::http::layers::finish(plain_routes().with_state(state))
 }
 
 /// The OpenAPI description of the account routes.

@@ -22,8 +22,6 @@ use axum::extract::FromRef;
 use therabot_shared::AppContext;
 use therabot_shared::llm::ChatModel;
 use therabot_shared::safety::semantic::SemanticLayer;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub use config::ChatConfig;
 
@@ -89,26 +87,19 @@ impl FromRef<ChatState> for AppContext {
     }
 }
 
-/// The chat routes with their OpenAPI description, not yet bound to a state.
-pub fn routes() -> OpenApiRouter<ChatState> {
-    OpenApiRouter::new()
-        .routes(routes!(
-            handlers::create_conversation,
-            handlers::list_conversations
-        ))
-        .routes(routes!(
-            handlers::get_conversation,
-            handlers::delete_conversation
-        ))
-        .routes(routes!(turn::send_message, handlers::list_messages))
-        .routes(routes!(handlers::safety_resources))
-        .routes(routes!(handlers::safety_status))
-}
+// The chat routes, not yet bound to a state: `routes()` with their OpenAPI description,
+// `plain_routes()` without (therabot_shared::http::routes).
+therabot_shared::routes!(ChatState;
+    [handlers::create_conversation, handlers::list_conversations],
+    [handlers::get_conversation, handlers::delete_conversation],
+    [turn::send_message, handlers::list_messages],
+    [handlers::safety_resources],
+    [handlers::safety_status],
+);
 
 /// The complete router of the chat function, as Lambda serves it.
 pub fn router(state: ChatState) -> Router {
-    let (router, _) = routes().split_for_parts();
-    therabot_shared::http::layers::finish(router.with_state(state))
+    therabot_shared::http::layers::finish(plain_routes().with_state(state))
 }
 
 /// The OpenAPI description of the chat routes.

@@ -5,13 +5,17 @@ use therabot_shared::config::Config;
 use therabot_shared::metrics;
 use therabot_shared::telemetry::{self, LogFormat};
 
-#[tokio::main]
+// One thread: Lambda hands a function one request at a time, and the hand-offs between worker
+// threads cost more CPU than they save (docs/benchmarks.md, the cold path). The screen's
+// encoder runs on the blocking pool, which this runtime has too.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
     metrics::init("chat")?;
     let config = Config::from_env()?;
     let chat_config = chat::ChatConfig::from_env()?;
     let context = AppContext::connect(config).await?;
+    context.warm_up().await;
     let state = chat::ChatState::new(context, chat_config)?;
     lambda_http::run(chat::router(state)).await
 }

@@ -20,8 +20,6 @@ use axum::extract::FromRef;
 use therabot_shared::AppContext;
 use therabot_shared::config::{ConfigError, EnvReader};
 use therabot_shared::safety::semantic::SemanticLayer;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub use provider::CacheTimes;
 
@@ -123,24 +121,20 @@ impl FromRef<ExercisesState> for AppContext {
     }
 }
 
-/// The exercise routes with their OpenAPI description, not yet bound to a state.
-pub fn routes() -> OpenApiRouter<ExercisesState> {
-    OpenApiRouter::new()
-        .routes(routes!(handlers::list_exercises))
-        .routes(routes!(handlers::get_exercise))
-        .routes(routes!(handlers::create_completion))
-        .routes(routes!(handlers::list_completions))
-        .routes(routes!(handlers::what_helps))
-        .routes(routes!(
-            handlers::get_completion,
-            handlers::delete_completion
-        ))
-}
+// The exercises routes, not yet bound to a state: `routes()` with their OpenAPI description,
+// `plain_routes()` without (therabot_shared::http::routes).
+therabot_shared::routes!(ExercisesState;
+    [handlers::list_exercises],
+    [handlers::get_exercise],
+    [handlers::create_completion],
+    [handlers::list_completions],
+    [handlers::what_helps],
+    [handlers::get_completion, handlers::delete_completion],
+);
 
 /// The complete router of the exercises function, as Lambda serves it.
 pub fn router(state: ExercisesState) -> Router {
-    let (router, _) = routes().split_for_parts();
-    therabot_shared::http::layers::finish(router.with_state(state))
+    therabot_shared::http::layers::finish(plain_routes().with_state(state))
 }
 
 /// The OpenAPI description of the exercise routes.

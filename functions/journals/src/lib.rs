@@ -19,8 +19,6 @@ use axum::Router;
 use axum::extract::FromRef;
 use therabot_shared::AppContext;
 use therabot_shared::safety::semantic::SemanticLayer;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// What the journal routes run with: the shared context and the screen's semantic layer.
 #[derive(Clone)]
@@ -65,22 +63,17 @@ impl FromRef<JournalsState> for AppContext {
     }
 }
 
-/// The journal routes with their OpenAPI description, not yet bound to a state.
-pub fn routes() -> OpenApiRouter<JournalsState> {
-    OpenApiRouter::new()
-        .routes(routes!(handlers::create_journal, handlers::list_journals))
-        .routes(routes!(handlers::list_prompts))
-        .routes(routes!(
-            handlers::get_journal,
-            handlers::update_journal,
-            handlers::delete_journal
-        ))
-}
+// The journals routes, not yet bound to a state: `routes()` with their OpenAPI description,
+// `plain_routes()` without (therabot_shared::http::routes).
+therabot_shared::routes!(JournalsState;
+    [handlers::create_journal, handlers::list_journals],
+    [handlers::list_prompts],
+    [handlers::get_journal, handlers::update_journal, handlers::delete_journal],
+);
 
 /// The complete router of the journals function, as Lambda serves it.
 pub fn router(state: JournalsState) -> Router {
-    let (router, _) = routes().split_for_parts();
-    therabot_shared::http::layers::finish(router.with_state(state))
+    therabot_shared::http::layers::finish(plain_routes().with_state(state))
 }
 
 /// The OpenAPI description of the journal routes.

@@ -8,25 +8,18 @@ mod handlers;
 
 use axum::Router;
 use therabot_shared::AppContext;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-/// The moods routes, with their OpenAPI description, not yet bound to a context.
-pub fn routes() -> OpenApiRouter<AppContext> {
-    OpenApiRouter::new()
-        .routes(routes!(handlers::create_mood, handlers::list_moods))
-        .routes(routes!(handlers::mood_summary))
-        .routes(routes!(
-            handlers::get_mood,
-            handlers::update_mood,
-            handlers::delete_mood
-        ))
-}
+// The moods routes, not yet bound to a context: `routes()` with their OpenAPI description,
+// `plain_routes()` without (therabot_shared::http::routes).
+therabot_shared::routes!(AppContext;
+    [handlers::create_mood, handlers::list_moods],
+    [handlers::mood_summary],
+    [handlers::get_mood, handlers::update_mood, handlers::delete_mood],
+);
 
 /// The complete router of the moods function, as Lambda serves it.
 pub fn router(context: AppContext) -> Router {
-    let (router, _) = routes().split_for_parts();
-    therabot_shared::http::layers::finish(router.with_state(context))
+    therabot_shared::http::layers::finish(plain_routes().with_state(context))
 }
 
 /// The OpenAPI description of the moods routes.

@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod path;
 pub mod query;
 pub mod responses;
+pub mod routes;
 pub mod safety;
 
 pub use error::{ApiError, Problem};

@@ -805,9 +805,9 @@ mod tests {
     use crate::safety::Screen;
 
     fn store() -> Store {
-        let sdk = aws_config::SdkConfig::builder()
-            .region(aws_config::Region::new("us-east-1"))
-            .behavior_version(aws_config::BehaviorVersion::latest())
+        let sdk = aws_types::SdkConfig::builder()
+            .region(aws_types::region::Region::new("us-east-1"))
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .build();
         Store::new(&sdk, "table")
     }

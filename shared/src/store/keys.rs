@@ -45,6 +45,9 @@ pub const BY_ACTIVITY: super::page::IndexKeys = super::page::IndexKeys {
     sk: "GSI1SK",
 };
 
+/// The key a function reads at start-up to open its connection (see [`super::Store::warm_up`]);
+/// nothing is ever written there.
+pub(crate) const WARM_UP: &str = "WARMUP";
 const MOOD_PREFIX: &str = "MOOD#";
 const JOURNAL_PREFIX: &str = "JOURNAL#";
 const COMPLETION_PREFIX: &str = "DONE#";

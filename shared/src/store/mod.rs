@@ -42,7 +42,7 @@ pub struct Store {
 
 impl Store {
     /// A store over `table`, with a client made from `sdk` that counts its round trips.
-    pub fn new(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+    pub fn new(sdk: &aws_types::SdkConfig, table: impl Into<String>) -> Self {
         let round_trips = round_trips::RoundTrips::default();
         let config = aws_sdk_dynamodb::config::Builder::from(sdk)
             .interceptor(round_trips.clone())
@@ -52,6 +52,22 @@ impl Store {
             table: table.into(),
             round_trips,
         }
+    }
+
+    /// Opens the client's connection to DynamoDB before the first request needs it: one
+    /// eventually consistent `GetItem` of a key that never holds data, so the roots are
+    /// loaded, the TLS handshake done and the SDK's lazily built state made during init,
+    /// where Lambda runs at full speed. Bounded by `within`; a failure only means the first
+    /// request does that work itself.
+    pub async fn warm_up(&self, within: std::time::Duration) -> bool {
+        let key = keys::Key::raw(keys::WARM_UP, keys::WARM_UP.to_owned()).item();
+        let request = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .send();
+        matches!(tokio::time::timeout(within, request).await, Ok(Ok(_)))
     }
 
     /// DynamoDB requests sent so far by this store.
