@@ -54,7 +54,7 @@ deploy: screen-layer ## sam build && sam deploy (STAGE=dev|prod, uses samconfig.
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam build --beta-features
 	PATH="$(CURDIR)/.venv-deploy/bin:$$PATH" sam deploy --config-env $${STAGE:-dev}
 
-bench: bootstrap ## Measure start-up, latency and memory of the release functions (docs/benchmarks.md)
+bench: bootstrap ## Measure the cold path (beside a Python peer), latency and memory of the release functions (docs/benchmarks.md)
 	@FUNCTIONS="$(FUNCTIONS)" tests/local/bench.sh
 
 bench-account: bootstrap ## Time export and erasure at 5,000 and 50,000 items (BENCH_ACCOUNT_ITEMS=...)

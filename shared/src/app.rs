@@ -14,7 +14,7 @@ use aws_types::SdkConfig;
 use jiff::Timestamp;
 
 use crate::auth::Verifier;
-use crate::config::Config;
+use crate::config::{Config, EnvReader};
 use crate::http::ApiError;
 use crate::http::pagination::{PageScope, PageTokens, Paging};
 use crate::outbound::OutboundHttp;
@@ -86,24 +86,25 @@ fn sdk_config(
 }
 
 /// The region and the execution role's credentials, as Lambda sets them for the lifetime
-/// of the execution environment.
+/// of the execution environment. Read apart from [`Config`], whose `Debug` would show them;
+/// a missing one fails init naming it, never its value.
 fn lambda_identity(
-    env: &dyn Fn(&str) -> Option<String>,
+    lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Credentials), InitError> {
-    let read = |name: &str| env(name).filter(|v| !v.is_empty());
-    let region = read("AWS_REGION").or_else(|| read("AWS_DEFAULT_REGION"));
-    let key = read("AWS_ACCESS_KEY_ID");
-    let secret = read("AWS_SECRET_ACCESS_KEY");
-    match (region, key, secret) {
-        (Some(region), Some(key), Some(secret)) => {
-            let credentials = Credentials::new(key, secret, read("AWS_SESSION_TOKEN"), None, "lambda");
-            Ok((region, credentials))
-        }
-        _ => Err(InitError(
-            "AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them)"
-                .to_owned(),
-        )),
-    }
+    let mut env = EnvReader::new(lookup);
+    let region = env.required("AWS_REGION");
+    let key = env.required("AWS_ACCESS_KEY_ID");
+    let secret = env.required("AWS_SECRET_ACCESS_KEY");
+    let token = env.optional("AWS_SESSION_TOKEN");
+    env.finish().map_err(|e| InitError(e.to_string()))?;
+    let credentials = Credentials::new(
+        key.unwrap_or_default(),
+        secret.unwrap_or_default(),
+        token,
+        None,
+        "lambda",
+    );
+    Ok((region.unwrap_or_default(), credentials))
 }
 
 impl AppContext {

@@ -47,7 +47,7 @@ EVENTS = {
 
 
 def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a certificate for 127.0.0.1 it signed; the CA joins the system roots."""
+    """A throwaway CA and a certificate for 127.0.0.1 it signed; the CA joins the Amazon roots."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
