@@ -21,7 +21,7 @@ use crate::Level;
 /// same text and can never drift from it. Bump on any rule change.
 macro_rules! rules_version {
     () => {
-        "2026.12.05-1"
+        "2026.12.06-1"
     };
 }
 pub(crate) use rules_version;
@@ -383,6 +383,26 @@ mod tests {
         assert_eq!(screen("I wish I was dead").level, Level::Elevated);
         assert_eq!(screen("this deadline is killing me").level, Level::None);
         assert_eq!(screen("quiero morir").language, "es");
+    }
+
+    #[test]
+    fn german_intent_is_caught_when_the_verb_is_split_around_a_time() {
+        for text in [
+            "Ich bringe mich am Samstag um.",
+            "ich bring mich heute nacht um",
+            "Ich werde mich morgen früh umbringen.",
+            "Ich nehme mir am Wochenende das Leben.",
+            "ich bringe mich um, niemand wird es merken",
+        ] {
+            assert_eq!(screen(text).level, Level::Crisis, "{text}");
+        }
+        for text in [
+            "Der Lärm bringt mich um den Schlaf.",
+            "Ich bringe mich um den Verstand mit dieser Steuererklärung.",
+            "Ich werde mich morgen um die Steuer kümmern.",
+        ] {
+            assert_eq!(screen(text).level, Level::None, "{text}");
+        }
     }
 
     #[test]

@@ -518,8 +518,26 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         concat!(
             "je_veux_mourir|je_vais_me_suicider|me_suicider|je_veux_me_tuer|me_tuer|quero_morrer|",
             "vou_me_matar|quero_me_matar|me_suicidar|ich_will_sterben|mich_umbringen|mich_toten|",
-            "ich_bringe_mich_um|selbstmord_begehen"
+            "selbstmord_begehen"
         ),
+    ),
+    (
+        // German splits its verbs: "Ich bringe mich am Samstag um", "ich werde mich morgen
+        // umbringen", "ich nehme mir heute Nacht das Leben". The particle closing the clause
+        // keeps "bringt mich um den Schlaf" out.
+        "german-split-intent",
+        Kind::Ideation,
+        "ich ~1 bringe|bring ~1 mich ~5 um $",
+    ),
+    (
+        "german-split-intent-werde",
+        Kind::Ideation,
+        "ich ~1 werde ~1 mich ~5 umbringen|toten|umzubringen",
+    ),
+    (
+        "german-split-intent-leben",
+        Kind::Ideation,
+        "ich ~1 nehme ~1 mir ~5 das_leben",
     ),
     // ---- crisis: methods and lethal doses ----
     (
