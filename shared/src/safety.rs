@@ -16,10 +16,20 @@ pub const DEFAULT_MODEL_DIR: &str = "/opt/screen-model";
 /// context of the writer's `previous` level. If the classifier cannot run, the rules decide
 /// and the miss is recorded with the verdict: screening never fails and never blocks saving.
 pub async fn screen_offline(layer: &Arc<SemanticLayer>, text: &str, previous: Level) -> Screening {
+    screen_offline_as(layer, text, previous, Register::Message).await
+}
+
+/// The offline layers on `text` read as `register` (its own thresholds for kept writing).
+async fn screen_offline_as(
+    layer: &Arc<SemanticLayer>,
+    text: &str,
+    previous: Level,
+    register: Register,
+) -> Screening {
     let layer = layer.clone();
     let owned = text.to_owned();
     let screened = tokio::task::spawn_blocking(move || match layer.get() {
-        Ok(classifier) => Ok(Screen::new(classifier).screen_in_context(&owned, previous)),
+        Ok(classifier) => Ok(Screen::new(classifier).screen_as(&owned, previous, register)),
         Err(error) => {
             tracing::error!(
                 error,
@@ -34,7 +44,7 @@ pub async fn screen_offline(layer: &Arc<SemanticLayer>, text: &str, previous: Le
         Err("failed")
     });
     let screening = screened.unwrap_or_else(|why| {
-        let mut screening = Screen::rules_only().screen_in_context(text, previous);
+        let mut screening = Screen::rules_only().screen_as(text, previous, register);
         screening.add(semantic::unavailable("unloaded", why));
         screening
     });
@@ -51,12 +61,13 @@ pub fn measure(verdict: &LayerVerdict) {
 }
 
 /// The offline screen's verdict on something a person wrote and we keep (a journal entry, an
-/// exercise's note and thought record). It stands on its own: no previous message's context.
+/// exercise's note and thought record). It stands on its own: no previous message's context,
+/// and the semantic layer judges it by the thresholds for kept writing.
 pub async fn screen_writing(
     layer: &Arc<SemanticLayer>,
     text: &str,
 ) -> crate::domain::risk::SafetyVerdict {
-    let screening = screen_offline(layer, text, Level::None).await;
+    let screening = screen_offline_as(layer, text, Level::None, Register::Writing).await;
     crate::domain::risk::SafetyVerdict {
         level: screening.level,
         screen_version: SCREEN_VERSION.to_owned(),

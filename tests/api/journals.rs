@@ -508,3 +508,31 @@ async fn changing_only_the_tags_of_an_entry_in_crisis_records_no_new_risk() {
     let after = json_ok(app.get(&user, "/v1/safety/status").await).await;
     assert_eq!(after["last_crisis_at"], before["last_crisis_at"]);
 }
+
+#[tokio::test]
+async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
+    use therabot_shared::safety::{Level, Screen, dataset, semantic::Classifier};
+    // An ordinary diary entry of the labelled set that the chat's thresholds score `crisis` and
+    // kept writing's do not (docs/decisions/0029): the journal must give the second verdict.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let model = std::env::var("SCREEN_MODEL_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.join(".models/all-MiniLM-L6-v2"));
+    let classifier = Classifier::load(&model).unwrap();
+    let screen = Screen::new(&classifier);
+    let examples = dataset::load_dir(&root.join("shared/screen/data")).unwrap();
+    let (text, expected) = examples
+        .iter()
+        .filter(|e| e.source.contains("journal") && e.level == Level::None)
+        .find_map(|e| {
+            let as_writing = screen.screen_writing(&e.text).level;
+            (screen.screen(&e.text).level == Level::Crisis && as_writing < Level::Crisis)
+                .then(|| (e.text.clone(), as_writing))
+        })
+        .expect("an ordinary entry the two registers judge apart");
+    let app = TestApp::start().await;
+    let user = app.user();
+    let saved = write(&app, &user, json!({"body": text})).await;
+    assert_eq!(saved["safety"]["level"], expected.as_str());
+    assert_ne!(saved["safety_level"], "crisis");
+}

@@ -71,6 +71,16 @@ impl Level {
     }
 }
 
+/// What kind of text is screened: the thresholds that turn the semantic layer's probabilities
+/// into a level differ between the two (`docs/safety-screen.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Register {
+    /// A chat message, written to the bot.
+    Message,
+    /// Writing the person keeps: a journal entry, an exercise's note or thought record.
+    Writing,
+}
+
 /// One of the screen's layers.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -170,6 +180,16 @@ impl<'a> Screen<'a> {
     /// Screens a message knowing the level of the user's previous message in the same
     /// conversation (a warning sign right after a risky message is a crisis).
     pub fn screen_in_context(&self, text: &str, previous: Level) -> Screening {
+        self.screen_as(text, previous, Register::Message)
+    }
+
+    /// Screens writing the person keeps (a journal entry, an exercise's note) on its own.
+    pub fn screen_writing(&self, text: &str) -> Screening {
+        self.screen_as(text, Level::None, Register::Writing)
+    }
+
+    /// Screens `text` of `register` after a message of level `previous`.
+    pub fn screen_as(&self, text: &str, previous: Level, register: Register) -> Screening {
         let rules = rules::screen_in_context(text, previous);
         let mut screening = Screening {
             level: Level::None,
@@ -184,7 +204,7 @@ impl<'a> Screen<'a> {
             detail: (!rules.rules.is_empty()).then(|| rules.rules.join(",")),
         });
         if let Some(classifier) = self.semantic {
-            screening.add(classifier.verdict(text));
+            screening.add(classifier.verdict_as(text, register));
         }
         screening
     }

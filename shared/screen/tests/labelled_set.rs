@@ -123,10 +123,18 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     assert!(dev.len() >= 400);
     let classifier = support::classifier();
     let screen = Screen::new(classifier);
-    // Each message screened once; the chat and journal shares below reuse the levels.
+    // Each message screened once, as the API screens it (journal entries as kept writing); the
+    // chat and journal shares below reuse the levels.
     let levels: std::collections::HashMap<&str, Level> = dev
         .iter()
-        .map(|e| (e.text.as_str(), screen.screen(&e.text).level))
+        .map(|e| {
+            let screening = if is_journal(e) {
+                screen.screen_writing(&e.text)
+            } else {
+                screen.screen(&e.text)
+            };
+            (e.text.as_str(), screening.level)
+        })
         .collect();
     let level_of = |t: &str| levels.get(t).copied().unwrap_or(Level::None);
     let scores = Scores::of(&dev, level_of);
@@ -147,17 +155,30 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     );
     assert!(scores.at_least(Level::Crisis, Level::Elevated) >= FLOOR_CRISIS_FLAGGED);
     assert!(scores.at_least(Level::Elevated, Level::Elevated) >= FLOOR_ELEVATED_FLAGGED);
-    // The false-alarm ceilings are the chat's (issue 6's targets are stated for messages);
-    // journal entries are long diary text on which the screen still alarms far too often
-    // (docs/safety-screen.md, rounds 37, 38 and 40): printed, not yet held to a ceiling.
-    let (journal, chat): (Vec<&Example>, Vec<&Example>) =
-        dev.iter().partition(|e| e.source.contains("journal"));
+    // The chat's false-alarm ceilings are issue 6's; journal entries, long diary text read by
+    // their own thresholds, have their own (docs/safety-screen.md, journal entries).
+    let (journal, chat): (Vec<&Example>, Vec<&Example>) = dev.iter().partition(|e| is_journal(e));
     let chat_scores = Scores::of(&chat, level_of);
     chat_scores.print("  chat messages of the dev split");
-    Scores::of(&journal, level_of).print("  journal entries of the dev split");
     let ordinary = chat_scores.support(Level::None);
     assert!(chat_scores.n(Level::None, Level::Crisis) / ordinary <= 0.05);
     assert!(chat_scores.n(Level::None, Level::Elevated) / ordinary <= 0.12);
+    let journal_scores = Scores::of(&journal, level_of);
+    journal_scores.print("  journal entries of the dev split (as kept writing)");
+    let entries = journal_scores.support(Level::None);
+    assert!(journal.len() >= 100);
+    assert!(
+        journal_scores.at_least(Level::Crisis, Level::Elevated) >= FLOOR_JOURNAL_CRISIS_FLAGGED,
+        "journal crisis entries flagged {:.3}",
+        journal_scores.at_least(Level::Crisis, Level::Elevated)
+    );
+    let flagged = journal_scores.n(Level::None, Level::Crisis)
+        + journal_scores.n(Level::None, Level::Elevated);
+    assert!(
+        flagged / entries <= CEILING_JOURNAL_ORDINARY_FLAGGED,
+        "ordinary journal entries flagged {:.3}",
+        flagged / entries
+    );
     for l in LEVELS {
         assert!(
             scores.precision(l) >= FLOOR_PRECISION,
@@ -176,8 +197,11 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     );
 }
 
-// Measured with adapter-f1fa4b2ee1df-e8 blended with lexical-05c77c852316 (refitted with the
-// journal round 37, -e8's thresholds kept) on 2,492 dev messages (rounds up to 38): crisis
+// Measured with adapter-f1fa4b2ee1df-e8 + lexical-05c77c852316 and rules 2026.12.06-1 on the
+// 2,981 dev messages of rounds up to 46: chat messages crisis recall 0.891, ordinary scored
+// crisis 0.046 and elevated 0.074; journal entries read as kept writing (219): crisis scored
+// ≥ elevated 0.987, ordinary flagged 0.405.
+// Before, with the journal round 37 refit, -e8's thresholds kept, on 2,492 dev messages (rounds up to 38): crisis
 // recall 0.889, elevated scored ≥ elevated 0.969, none scored crisis 0.045; with
 // lexical-f1fa4b2ee1df on 2,421 dev messages (rounds up to 36): crisis recall 0.884, crisis
 // scored ≥ elevated 0.938, elevated scored ≥ elevated 0.966, none scored crisis 0.038 (-t6 on the 2,167 before rounds 34-36:
@@ -187,6 +211,15 @@ const FLOOR_CRISIS_RECALL: f64 = 0.84;
 const FLOOR_CRISIS_FLAGGED: f64 = 0.90;
 const FLOOR_ELEVATED_FLAGGED: f64 = 0.93;
 const FLOOR_PRECISION: f64 = 0.60;
+// Journal entries of the dev split read as kept writing: crisis entries scored at least
+// elevated, and ordinary entries scored elevated or crisis (both show the crisis lines).
+const FLOOR_JOURNAL_CRISIS_FLAGGED: f64 = 0.90;
+const CEILING_JOURNAL_ORDINARY_FLAGGED: f64 = 0.45;
+
+/// Journal entries: the rounds of diary text, screened as kept writing.
+fn is_journal(example: &Example) -> bool {
+    example.source.contains("journal")
+}
 
 #[test]
 fn no_input_makes_any_offline_layer_or_the_reply_screen_panic() {

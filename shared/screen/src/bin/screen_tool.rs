@@ -1,11 +1,14 @@
 //! The screen's workbench (not shipped in any function):
 //!
-//! - `screen-tool score [--rules-only] FILE|DIR...`: first-contact scoring of labelled
-//!   messages by the current screen, per level, per style and per language, per layer;
+//! - `screen-tool score [--rules-only] [--dev] [--misses] [--writing] FILE|DIR...`:
+//!   first-contact scoring of labelled messages by the current screen, per level, per style
+//!   and per language, per layer (`--writing`: as journal entries and exercise notes are
+//!   screened);
 //! - `screen-tool embed OUT_DIR`: the embeddings (first window) of every labelled message,
 //!   with their labels and splits, as raw little-endian f32 for analysis in numpy;
-//! - `screen-tool calibrate [--write]`: the thresholds (English, and the other languages) from
-//!   the calibration slice, written into `model/head.json` with `--write`;
+//! - `screen-tool calibrate [--write] [--writing]`: the thresholds (English, the other
+//!   languages, kept writing), written into `model/head.json` with `--write` (`--writing`:
+//!   only kept writing's);
 //! - `screen-tool dump [FILE|DIR...]`: per message, its label, split, detected language, the
 //!   rules' level and the semantic layer's probabilities (blended; encoder's; lexical's), as
 //!   TSV for analysis;
@@ -133,6 +136,8 @@ fn score(args: &[String]) {
     let rules_only = args.iter().any(|a| a == "--rules-only");
     let misses = args.iter().any(|a| a == "--misses");
     let dev_only = args.iter().any(|a| a == "--dev");
+    // Journal entries and exercise notes, as the journals and exercises functions screen them.
+    let writing = args.iter().any(|a| a == "--writing");
     let paths: Vec<String> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -153,7 +158,11 @@ fn score(args: &[String]) {
     let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
     let started = Instant::now();
     for ex in &examples {
-        let s = screen.screen(&ex.text);
+        let s = if writing {
+            screen.screen_writing(&ex.text)
+        } else {
+            screen.screen(&ex.text)
+        };
         all.add(ex.level, s.level);
         for (name, layer) in [("rules", Layer::Rules), ("semantic", Layer::Semantic)] {
             if let Some(level) = s.layer(layer).and_then(|v| v.level) {
@@ -185,10 +194,15 @@ fn score(args: &[String]) {
     }
     let per_message = started.elapsed().as_secs_f64() * 1000.0 / examples.len().max(1) as f64;
     println!(
-        "screen {} ({}) on {} messages, {per_message:.2} ms a message",
+        "screen {} ({}) on {} {}, {per_message:.2} ms a message",
         therabot_screen::SCREEN_VERSION,
         classifier.as_ref().map_or("rules only", |c| c.version()),
-        examples.len()
+        examples.len(),
+        if writing {
+            "texts read as kept writing"
+        } else {
+            "messages"
+        }
     );
     print!("{}", all.precision_recall());
     println!("{}", all.line("all layers"));
@@ -292,55 +306,91 @@ fn embed(args: &[String]) {
 const ENGLISH_RATES: (f32, f32) = (0.03, 0.08);
 const WHOLE_SLICE_RATES: (f32, f32) = (0.035, 0.09);
 
-/// The thresholds the rates above give on the calibration slice (never trained on), printed,
-/// and written into `model/head.json` with `--write` (`make screen-calibrate`, after
-/// `make train-screen`).
+/// The shares of ordinary journal entries outside the dev split let through as `crisis` and as
+/// `elevated or more`, for kept writing. Diary text is told apart less well than chat: at these
+/// rates the entries of rounds 37, 38 and 40 kept 96% of crisis entries at `crisis` or
+/// `elevated` (both show the crisis lines), where the chat's thresholds flagged half of all
+/// ordinary entries (`docs/safety-screen.md`, journal entries).
+const WRITING_RATES: (f32, f32) = (0.10, 0.30);
+
+/// The quantile of `values` that lets `share` of them through.
+fn threshold_at(values: &mut [f32], share: f32) -> f64 {
+    values.sort_by(f32::total_cmp);
+    let at = ((values.len() as f32 - 1.0) * (1.0 - share)).round() as usize;
+    f64::from(values.get(at).copied().unwrap_or(1.0))
+}
+
+/// The thresholds the rates above give, printed, and written into `model/head.json` with
+/// `--write` (`make screen-calibrate`, after `make train-screen`); `--writing` writes only
+/// those of kept writing. Messages: the calibration slice (never trained on). Kept writing:
+/// the ordinary journal entries outside the dev split (the encoder's adapters were not trained
+/// on the calibration slice; the lexical model was on the train split, which lowers their
+/// probabilities and so the thresholds: the cautious direction).
 fn calibrate(args: &[String]) {
     let classifier = load_classifier();
     let examples = dataset::load_dir(&data_dir()).unwrap();
-    let (mut all, mut english) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-    for ex in examples
-        .iter()
-        .filter(|e| e.level == Level::None && dataset::is_calibration(&e.text))
-    {
+    type Values = (Vec<f32>, Vec<f32>);
+    let (mut all, mut english, mut writing): (Values, Values, Values) = Default::default();
+    for ex in examples.iter().filter(|e| e.level == Level::None) {
+        let journal = ex.source.contains("journal") && !ex.is_dev();
+        let calibration = dataset::is_calibration(&ex.text);
+        if !journal && !calibration {
+            continue;
+        }
         let p = classifier.assess(&ex.text).unwrap().probabilities;
-        all.0.push(p.crisis);
-        all.1.push(p.crisis + p.elevated);
-        if therabot_screen::language::detect(&ex.text) == "en" {
-            english.0.push(p.crisis);
-            english.1.push(p.crisis + p.elevated);
+        let pair = (p.crisis, p.crisis + p.elevated);
+        let push = |into: &mut (Vec<f32>, Vec<f32>)| {
+            into.0.push(pair.0);
+            into.1.push(pair.1);
+        };
+        if journal {
+            push(&mut writing);
+        }
+        if calibration {
+            push(&mut all);
+            if therabot_screen::language::detect(&ex.text) == "en" {
+                push(&mut english);
+            }
         }
     }
-    let quantile = |values: &mut Vec<f32>, share: f32| {
-        values.sort_by(f32::total_cmp);
-        let at = ((values.len() as f32 - 1.0) * (1.0 - share)).round() as usize;
-        f64::from(values.get(at).copied().unwrap_or(1.0))
-    };
     let en = (
-        quantile(&mut english.0, ENGLISH_RATES.0),
-        quantile(&mut english.1, ENGLISH_RATES.1),
+        threshold_at(&mut english.0, ENGLISH_RATES.0),
+        threshold_at(&mut english.1, ENGLISH_RATES.1),
     );
     let others = (
-        quantile(&mut all.0, WHOLE_SLICE_RATES.0),
-        quantile(&mut all.1, WHOLE_SLICE_RATES.1),
+        threshold_at(&mut all.0, WHOLE_SLICE_RATES.0),
+        threshold_at(&mut all.1, WHOLE_SLICE_RATES.1),
+    );
+    let kept = (
+        threshold_at(&mut writing.0, WRITING_RATES.0),
+        threshold_at(&mut writing.1, WRITING_RATES.1),
     );
     println!(
-        "English ({} ordinary messages): crisis {:.6}, risk {:.6}; others (whole slice, {}): crisis {:.6}, risk {:.6}",
+        "English ({} ordinary messages): crisis {:.6}, risk {:.6}; others (whole slice, {}): crisis {:.6}, risk {:.6}; kept writing ({} ordinary journal entries): crisis {:.6}, risk {:.6}",
         english.0.len(),
         en.0,
         en.1,
         all.0.len(),
         others.0,
-        others.1
+        others.1,
+        writing.0.len(),
+        kept.0,
+        kept.1
     );
+    let only_writing = args.iter().any(|a| a == "--writing");
     if args.iter().any(|a| a == "--write") {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("model/head.json");
         let mut head: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let round = |v: f64| (v * 1e6).round() / 1e6;
-        head["thresholds"] = serde_json::json!({"crisis": round(en.0), "risk": round(en.1)});
-        head["thresholds_not_english"] =
-            serde_json::json!({"crisis": round(others.0), "risk": round(others.1)});
+        let pair = |(crisis, risk): (f64, f64)| {
+            let round = |v: f64| (v * 1e6).round() / 1e6;
+            serde_json::json!({"crisis": round(crisis), "risk": round(risk)})
+        };
+        if !only_writing {
+            head["thresholds"] = pair(en);
+            head["thresholds_not_english"] = pair(others);
+        }
+        head["thresholds_writing"] = pair(kept);
         std::fs::write(
             &path,
             format!("{}\n", serde_json::to_string(&head).unwrap()),
@@ -431,7 +481,7 @@ fn main() {
         Some("dump") => dump(&args[1..]),
         _ => {
             eprintln!(
-                "usage: screen-tool score [--rules-only] [--dev] [--misses] FILE|DIR... | embed [OUT_DIR] | dump [FILE|DIR...] | bench | calibrate [--write]"
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] [--writing] FILE|DIR... | embed [OUT_DIR] | dump [FILE|DIR...] | bench | calibrate [--write] [--writing]"
             );
             std::process::exit(2);
         }

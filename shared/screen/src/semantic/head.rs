@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use crate::Level;
+use crate::{Level, Register};
 
 #[derive(Debug, Deserialize)]
 struct DenseLayer {
@@ -69,6 +69,11 @@ pub struct Head {
     /// ([`crate::language::detect`]), when the head has them; else `thresholds` for all.
     #[serde(default)]
     thresholds_not_english: Option<Thresholds>,
+    /// Thresholds for writing that is kept (journal entries, exercise notes) in any language,
+    /// when the head has them: paragraphs of a day's narrative read riskier to the encoder than
+    /// chat messages with the same risk (`docs/safety-screen.md`, journal entries).
+    #[serde(default)]
+    thresholds_writing: Option<Thresholds>,
     #[serde(default)]
     check: Vec<Check>,
 }
@@ -168,8 +173,14 @@ impl Head {
     /// The level these probabilities mean for a message in `language` (`en`, `es`, `fr`,
     /// `pt`, `de`).
     pub fn level_in(&self, p: Probabilities, language: &str) -> Level {
-        let t = match &self.thresholds_not_english {
-            Some(other) if language != "en" => other,
+        self.level_for(p, language, Register::Message)
+    }
+
+    /// The level these probabilities mean for a text of `register` in `language`.
+    pub fn level_for(&self, p: Probabilities, language: &str, register: Register) -> Level {
+        let t = match (&self.thresholds_writing, &self.thresholds_not_english) {
+            (Some(writing), _) if register == Register::Writing => writing,
+            (_, Some(other)) if language != "en" => other,
             _ => &self.thresholds,
         };
         if p.crisis >= t.crisis {
@@ -217,6 +228,26 @@ mod tests {
             head().level_in(p, "es"),
             Level::Crisis,
             "one set when that is all"
+        );
+    }
+
+    #[test]
+    fn kept_writing_uses_its_own_thresholds_in_every_language_when_the_head_has_them() {
+        let json = r#"{"version":"t","encoder":{"name":"e","sha256":"x"},
+            "classes":["none","elevated","crisis"],
+            "layers":[{"weight":[[0,0],[1,0],[0,1]],"bias":[0,0,0]}],
+            "thresholds":{"crisis":0.5,"risk":0.5},
+            "thresholds_not_english":{"crisis":0.6,"risk":0.6},
+            "thresholds_writing":{"crisis":0.99,"risk":0.99}}"#;
+        let h = Head::from_json(json, 2).unwrap();
+        let p = h.probabilities(&[0.0, 3.0]);
+        assert_eq!(h.level_for(p, "en", Register::Message), Level::Crisis);
+        assert_eq!(h.level_for(p, "en", Register::Writing), Level::None);
+        assert_eq!(h.level_for(p, "es", Register::Writing), Level::None);
+        assert_eq!(
+            head().level_for(p, "en", Register::Writing),
+            Level::Crisis,
+            "a head without them judges writing as messages"
         );
     }
 

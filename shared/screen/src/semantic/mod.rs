@@ -4,7 +4,8 @@
 //! trained on our labelled set ([`head`], committed as `model/head.json`) turns the embedding
 //! into probabilities. A lexical model of character n-grams ([`lexical`], `model/lexical.json`)
 //! reads the same message as spelled, in every language; the two are blended and the head's
-//! thresholds (English, and the other languages) turn the blend into a level. Long messages
+//! thresholds (English chat messages, other languages' chat messages, kept writing such as
+//! journal entries: [`crate::Register`]) turn the blend into a level. Long messages
 //! are read in overlapping windows and the riskiest one counts.
 //!
 //! Loading reads ~90 MB of weights, so it happens on first use ([`SemanticLayer`]), never
@@ -23,7 +24,7 @@ use head::{Head, Probabilities};
 use lexical::Lexical;
 use tokenizer::WordPiece;
 
-use crate::{Layer, LayerVerdict, Level};
+use crate::{Layer, LayerVerdict, Level, Register};
 
 /// The head trained by `make train-screen`, compiled in so code and head change together.
 pub const HEAD_JSON: &str = include_str!("../../model/head.json");
@@ -122,8 +123,13 @@ impl Classifier {
             .collect()
     }
 
-    /// The level of the riskiest window of `text`.
+    /// The level of the riskiest window of `text`, read as a chat message.
     pub fn assess(&self, text: &str) -> Result<Assessment, String> {
+        self.assess_as(text, Register::Message)
+    }
+
+    /// The level of the riskiest window of `text`, read as `register`.
+    pub fn assess_as(&self, text: &str, register: Register) -> Result<Assessment, String> {
         let mut best: Option<(Level, Probabilities, Probabilities)> = None;
         let embeddings = self.embed(text)?;
         let language = crate::language::detect(text);
@@ -131,7 +137,7 @@ impl Classifier {
         for embedding in &embeddings {
             let encoder = self.head.probabilities(embedding);
             let p = self.lexical.blend(encoder, lexical);
-            let level = self.head.level_in(p, language);
+            let level = self.head.level_for(p, language, register);
             let riskier = best.is_none_or(|(l, b, _)| {
                 (level, p.crisis + p.elevated) > (l, b.crisis + b.elevated)
             });
@@ -152,7 +158,12 @@ impl Classifier {
     /// The layer's verdict on `text`, as stored with the message. A failure is recorded
     /// (level absent) and leaves the decision to the other layers.
     pub fn verdict(&self, text: &str) -> LayerVerdict {
-        match self.assess(text) {
+        self.verdict_as(text, Register::Message)
+    }
+
+    /// The layer's verdict on `text` read as `register`.
+    pub fn verdict_as(&self, text: &str, register: Register) -> LayerVerdict {
+        match self.assess_as(text, register) {
             Ok(a) => LayerVerdict {
                 layer: Layer::Semantic,
                 level: Some(a.level),
