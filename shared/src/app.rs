@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{
     BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient,
+    StalledStreamProtectionConfig,
 };
 use aws_smithy_async::rt::sleep::default_async_sleep;
 use aws_types::SdkConfig;
@@ -63,10 +64,14 @@ fn sdk_config(
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(8))
         .build();
+    // No stalled-stream protection: the attempt timeout (3 s) already ends a stalled request,
+    // and the protection's throughput check is one more timer per request, each of which
+    // wakes the I/O driver with an eventfd write (docs/benchmarks.md, the warm path).
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .http_client(https);
     if let Some(sleep) = default_async_sleep() {
         builder = builder.sleep_impl(sleep);
@@ -277,5 +282,15 @@ mod tests {
         let provider = sdk.credentials_provider().unwrap();
         let credentials = provider.provide_credentials().await.unwrap();
         assert_eq!(credentials.access_key_id(), "local");
+        // The attempt timeout bounds a stalled request; no per-request throughput timer.
+        assert!(
+            !sdk.stalled_stream_protection()
+                .is_some_and(|p| p.is_enabled())
+        );
+        let timeouts = sdk.timeout_config().unwrap();
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(Duration::from_secs(3))
+        );
     }
 }
