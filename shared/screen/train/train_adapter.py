@@ -17,6 +17,7 @@ import json
 import math
 import random
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,8 @@ RANK, ALPHA = 8, 16
 SEED = 20261125
 EPOCHS = 8
 WINDOW = 128
+# Training batches are drawn from pools of this many batches sorted by length (`batches`).
+POOL_BATCHES = 50
 
 
 class LoRA(nn.Module):
@@ -81,32 +84,55 @@ class Screen(nn.Module):
         return self.out(torch.relu(self.hidden(self.embed(ids, mask))))
 
 
-def batches(tok, rows, size, shuffle, rng):
+def pieces(tok, text):
+    """The message's first window: [CLS] pieces [SEP], truncated like the Rust windows."""
+    e = tok.encode(text).ids[:WINDOW]
+    return e if e[-1] == 102 else e[: WINDOW - 1] + [102]
+
+
+def batches(tok, rows, size, rng):
+    """One epoch in batches of `size`, each of messages of similar length.
+
+    A batch is as long as its longest message. With journal entries (a full 128-token window)
+    among short chat messages, nearly every random batch of 32 held one, and an epoch cost
+    about three times its tokens. So the shuffled order is cut into pools of `POOL_BATCHES`
+    batches, each pool sorted by length and batched, and the batches shuffled again: every
+    epoch still sees every message once, in a new order."""
+    enc = [pieces(tok, r["text"]) for r in rows]
     order = list(range(len(rows)))
-    if shuffle:
-        rng.shuffle(order)
-    for s in range(0, len(order), size):
-        chunk = [rows[i] for i in order[s : s + size]]
-        enc = [tok.encode(r["text"]).ids[:WINDOW] for r in chunk]
-        # Truncated like the Rust windows: [CLS] pieces [SEP].
-        enc = [e if e[-1] == 102 else e[: WINDOW - 1] + [102] for e in enc]
-        n = max(len(e) for e in enc)
-        ids = torch.zeros(len(enc), n, dtype=torch.long)
-        mask = torch.zeros(len(enc), n, dtype=torch.long)
-        for i, e in enumerate(enc):
-            ids[i, : len(e)] = torch.tensor(e)
-            mask[i, : len(e)] = 1
-        yield ids, mask, torch.tensor([r["y"] for r in chunk])
+    rng.shuffle(order)
+    groups = []
+    for p in range(0, len(order), size * POOL_BATCHES):
+        pool = sorted(order[p : p + size * POOL_BATCHES], key=lambda i: len(enc[i]))
+        groups += [pool[s : s + size] for s in range(0, len(pool), size)]
+    rng.shuffle(groups)
+    for group in groups:
+        yield padded([enc[i] for i in group], [rows[i]["y"] for i in group])
+
+
+def padded(enc, ys):
+    n = max(len(e) for e in enc)
+    ids = torch.zeros(len(enc), n, dtype=torch.long)
+    mask = torch.zeros(len(enc), n, dtype=torch.long)
+    for i, e in enumerate(enc):
+        ids[i, : len(e)] = torch.tensor(e)
+        mask[i, : len(e)] = 1
+    return ids, mask, torch.tensor(ys)
 
 
 def probabilities(model, tok, rows):
     model.eval()
-    out = []
+    # Shortest first, so each batch is padded only to its own longest message.
+    enc = [pieces(tok, r["text"]) for r in rows]
+    order = sorted(range(len(rows)), key=lambda i: len(enc[i]))
+    p = np.zeros((len(rows), len(LEVELS)), dtype=np.float32)
     with torch.no_grad():
-        for ids, mask, _ in batches(tok, rows, 64, False, None):
-            out.append(torch.softmax(model(ids, mask), -1).numpy())
+        for s in range(0, len(order), 64):
+            group = order[s : s + 64]
+            ids, mask, _ = padded([enc[i] for i in group], [0] * len(group))
+            p[group] = torch.softmax(model(ids, mask), -1).numpy()
     model.train()
-    return np.concatenate(out)
+    return p
 
 
 def thresholds(p, y):
@@ -168,17 +194,18 @@ def main():
     yc = np.array([r["y"] for r in calib])
     best = None
     for epoch in range(EPOCHS):
+        started = time.monotonic()
         total = 0.0
-        for ids, mask, y in batches(tok, train, 32, True, rng):
+        for ids, mask, y in batches(tok, train, 32, rng):
             optim.zero_grad()
             loss = loss_fn(model(ids, mask), y)
             loss.backward()
             optim.step()
-            total += float(loss) * len(y)
+            total += loss.item() * len(y)
         pc = probabilities(model, tok, calib)
         t = thresholds(pc, yc)
         s = score(levels(pc, t), yc)
-        print(f"epoch {epoch + 1}: loss {total / len(train):.4f}; " + report("calibration", levels(pc, t), yc) + f" score {s:.3f}", flush=True)
+        print(f"epoch {epoch + 1}: loss {total / len(train):.4f}; " + report("calibration", levels(pc, t), yc) + f" score {s:.3f} ({time.monotonic() - started:.0f} s)", flush=True)
         if best is None or s > best[0]:
             best = (s, epoch + 1, t, {k: v.detach().clone() for k, v in model.state_dict().items()})
     s, epoch, t, state = best
