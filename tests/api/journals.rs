@@ -511,9 +511,10 @@ async fn changing_only_the_tags_of_an_entry_in_crisis_records_no_new_risk() {
 
 #[tokio::test]
 async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
-    use therabot_shared::safety::{Level, Screen, dataset, semantic::Classifier};
-    // An ordinary diary entry of the labelled set that the chat's thresholds score `crisis` and
-    // kept writing's do not (docs/decisions/0029): the journal must give the second verdict.
+    use therabot_shared::safety::{Screen, dataset, semantic::Classifier};
+    // A diary entry of the labelled set that the chat's thresholds and kept writing's judge
+    // apart (docs/decisions/0029): the journal must give kept writing's verdict. Which way they
+    // differ depends on the trained head, so either way will do.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let model = std::env::var("SCREEN_MODEL_DIR")
         .map(std::path::PathBuf::from)
@@ -521,18 +522,18 @@ async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
     let classifier = Classifier::load(&model).unwrap();
     let screen = Screen::new(&classifier);
     let examples = dataset::load_dir(&root.join("shared/screen/data")).unwrap();
-    let (text, expected) = examples
+    let (text, as_message, as_writing) = examples
         .iter()
-        .filter(|e| e.source.contains("journal") && e.level == Level::None)
+        .filter(|e| e.source.contains("journal"))
         .find_map(|e| {
             let as_writing = screen.screen_writing(&e.text).level;
-            (screen.screen(&e.text).level == Level::Crisis && as_writing < Level::Crisis)
-                .then(|| (e.text.clone(), as_writing))
+            let as_message = screen.screen(&e.text).level;
+            (as_message != as_writing).then(|| (e.text.clone(), as_message, as_writing))
         })
-        .expect("an ordinary entry the two registers judge apart");
+        .expect("an entry the two registers judge apart");
     let app = TestApp::start().await;
     let user = app.user();
     let saved = write(&app, &user, json!({"body": text})).await;
-    assert_eq!(saved["safety"]["level"], expected.as_str());
-    assert_ne!(saved["safety_level"], "crisis");
+    assert_eq!(saved["safety"]["level"], as_writing.as_str());
+    assert_ne!(saved["safety"]["level"], as_message.as_str());
 }

@@ -202,10 +202,11 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     );
 }
 
-// Measured with adapter-f1fa4b2ee1df-e8 + lexical-05c77c852316 and rules 2026.12.06-1 on the
-// 2,981 dev messages of rounds up to 46: chat messages crisis recall 0.891, ordinary scored
-// crisis 0.046 and elevated 0.074; journal entries read as kept writing (219): crisis scored
-// ≥ elevated 0.987, ordinary flagged 0.405.
+// Measured with adapter-e70374aec309-e8 + lexical-e70374aec309 and rules 2026.12.06-1 on the
+// 2,981 dev messages of rounds up to 46 (2,762 chat messages: crisis recall 0.877, ordinary
+// scored crisis 0.036 and elevated 0.074; 219 journal entries read as kept writing: crisis
+// scored ≥ elevated 1.0, ordinary flagged 0.330). Before, adapter-f1fa4b2ee1df-e8 +
+// lexical-05c77c852316: chat 0.891, 0.046, 0.074; journal entries 0.987, 0.405.
 // Before, with the journal round 37 refit, -e8's thresholds kept, on 2,492 dev messages (rounds up to 38): crisis
 // recall 0.889, elevated scored ≥ elevated 0.969, none scored crisis 0.045; with
 // lexical-f1fa4b2ee1df on 2,421 dev messages (rounds up to 36): crisis recall 0.884, crisis

@@ -306,8 +306,8 @@ fn embed(args: &[String]) {
 const ENGLISH_RATES: (f32, f32) = (0.03, 0.08);
 const WHOLE_SLICE_RATES: (f32, f32) = (0.035, 0.09);
 
-/// The shares of ordinary journal entries outside the dev split let through as `crisis` and as
-/// `elevated or more`, for kept writing. Diary text is told apart less well than chat: at these
+/// The shares of ordinary journal entries of the calibration slice let through as `crisis` and
+/// as `elevated or more`, for kept writing. Diary text is told apart less well than chat: at these
 /// rates the entries of rounds 37, 38 and 40 kept 96% of crisis entries at `crisis` or
 /// `elevated` (both show the crisis lines), where the chat's thresholds flagged half of all
 /// ordinary entries (`docs/safety-screen.md`, journal entries).
@@ -322,21 +322,21 @@ fn threshold_at(values: &mut [f32], share: f32) -> f64 {
 
 /// The thresholds the rates above give, printed, and written into `model/head.json` with
 /// `--write` (`make screen-calibrate`, after `make train-screen`); `--writing` writes only
-/// those of kept writing. Messages: the calibration slice (never trained on). Kept writing:
-/// the ordinary journal entries outside the dev split (the encoder's adapters were not trained
-/// on the calibration slice; the lexical model was on the train split, which lowers their
-/// probabilities and so the thresholds: the cautious direction).
+/// those of kept writing. Messages and journal entries alike come from the calibration slice,
+/// which neither the adapters nor the lexical model were trained on. (Until the adapters were
+/// trained on journal entries, kept writing used every ordinary entry outside the dev split;
+/// entries a model was trained on score lower than unseen ones, so their thresholds would let
+/// far more than the rates through.)
 fn calibrate(args: &[String]) {
     let classifier = load_classifier();
     let examples = dataset::load_dir(&data_dir()).unwrap();
     type Values = (Vec<f32>, Vec<f32>);
     let (mut all, mut english, mut writing): (Values, Values, Values) = Default::default();
     for ex in examples.iter().filter(|e| e.level == Level::None) {
-        let journal = ex.source.contains("journal") && !ex.is_dev();
-        let calibration = dataset::is_calibration(&ex.text);
-        if !journal && !calibration {
+        if !dataset::is_calibration(&ex.text) {
             continue;
         }
+        let journal = ex.source.contains("journal");
         let p = classifier.assess(&ex.text).unwrap().probabilities;
         let pair = (p.crisis, p.crisis + p.elevated);
         let push = |into: &mut (Vec<f32>, Vec<f32>)| {
@@ -346,11 +346,9 @@ fn calibrate(args: &[String]) {
         if journal {
             push(&mut writing);
         }
-        if calibration {
-            push(&mut all);
-            if therabot_screen::language::detect(&ex.text) == "en" {
-                push(&mut english);
-            }
+        push(&mut all);
+        if therabot_screen::language::detect(&ex.text) == "en" {
+            push(&mut english);
         }
     }
     let en = (

@@ -21,7 +21,7 @@ use crate::Level;
 /// same text and can never drift from it. Bump on any rule change.
 macro_rules! rules_version {
     () => {
-        "2026.12.06-1"
+        "2026.12.07-1"
     };
 }
 pub(crate) use rules_version;
@@ -156,6 +156,14 @@ fn look_back(n: &Normalized, start: usize) -> (bool, bool) {
         }
         let token = &n.tokens[k];
         if ctx.subjects.contains(token) || ctx.stops.contains(token) {
+            break;
+        }
+        // Spanish "he" before a participle is "I have" ("he bebido lejía"): the speaker.
+        if token == "he"
+            && n.tokens
+                .get(k + 1)
+                .is_some_and(|next| next.ends_with("ado") || next.ends_with("ido"))
+        {
             break;
         }
         let knows = n
@@ -400,6 +408,29 @@ mod tests {
             "Der Lärm bringt mich um den Schlaf.",
             "Ich bringe mich um den Verstand mit dieser Steuererklärung.",
             "Ich werde mich morgen um die Steuer kümmern.",
+        ] {
+            assert_eq!(screen(text).level, Level::None, "{text}");
+        }
+    }
+
+    #[test]
+    fn having_drunk_a_poison_is_an_attempt_in_every_language() {
+        for text in [
+            "He bebido lejía hace diez minutos. Me arde todo por dentro.",
+            "he tomado veneno para ratas",
+            "I drank some bleach an hour ago",
+            "j'ai bu de la javel",
+            "tomei água sanitária agora há pouco",
+            "Ich habe Rattengift getrunken.",
+        ] {
+            assert_eq!(screen(text).level, Level::Crisis, "{text}");
+        }
+        for text in [
+            "I spilled bleach on my favourite jeans.",
+            "¿Cuánta lejía pongo en la lavadora?",
+            "J'ai bu un café avant de nettoyer à la javel.",
+            "Das Rattengift steht im Keller, weit weg von den Kindern.",
+            "He drank bleach by mistake as a toddler, my mum told me.",
         ] {
             assert_eq!(screen(text).level, Level::None, "{text}");
         }

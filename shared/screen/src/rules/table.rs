@@ -659,7 +659,13 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "poison",
         Kind::Attempt,
-        "drank|swallowed|drinking|ingested|drunk|bebi|tome ~2 bleach|antifreeze|poison|rat_poison|drain_cleaner|lejia|cloro|veneno",
+        "drank|swallowed|drinking|ingested|drunk|bebi|bebido|tome|tomado|trague|tragado|bu|avale|bebo|tomei|engoli ~3 bleach|antifreeze|poison|rat_poison|drain_cleaner|lejia|cloro|veneno|javel|eau_de_javel|antigel|mort_aux_rats|deboucheur|agua_sanitaria|soda_caustica|chumbinho",
+    ),
+    (
+        // German puts the participle last: "ich habe Rattengift getrunken".
+        "poison-de",
+        Kind::Attempt,
+        "bleichmittel|chlorreiniger|rattengift|frostschutzmittel|abflussreiniger|gift ~3 getrunken|geschluckt|eingenommen",
     ),
     (
         "cut-too-deep",
