@@ -54,7 +54,9 @@ async fn user_with_everything(app: &TestApp) -> User {
         app.post_json(
             &user,
             "/v1/journals",
-            &json!({"body": "Journal of Ana: long walk by the river."}),
+            // Plainly ordinary: a journal entry the screen flags would make the conversation
+            // open with a check-in, one message more than the counts below.
+            &json!({"body": "Journal of Ana: made lentil soup and finished my book."}),
         )
         .await,
     )
@@ -62,7 +64,7 @@ async fn user_with_everything(app: &TestApp) -> User {
     let conversation = app.create_conversation(&user, json!({})).await;
     let id = conversation["id"].as_str().unwrap();
     json_created(
-        app.send(&user, id, "Ana here, I can't see a way out any more")
+        app.send(&user, id, "Ana here, I want to kill myself tonight")
             .await,
     )
     .await;
@@ -146,7 +148,7 @@ async fn an_export_holds_everything_the_user_gave_and_we_derived_exactly_once() 
         document["journals"][0]["body"]
             .as_str()
             .unwrap()
-            .contains("long walk")
+            .contains("lentil soup")
     );
     let record = &document["exercise_completions"][0]["thought_record"];
     assert_eq!(record["situation"], "Ana's email unanswered");
@@ -156,7 +158,7 @@ async fn an_export_holds_everything_the_user_gave_and_we_derived_exactly_once() 
     assert_ne!(mine[0]["safety_level"], "none");
     assert!(mine[0]["screen"].is_array(), "what each layer said");
     assert_eq!(
-        text.matches("I can't see a way out").count(),
+        text.matches("I want to kill myself tonight").count(),
         1,
         "each message once"
     );

@@ -393,47 +393,58 @@ mod tests {
         assert_eq!(screen("quiero morir").language, "es");
     }
 
-    #[test]
-    fn german_intent_is_caught_when_the_verb_is_split_around_a_time() {
-        for text in [
-            "Ich bringe mich am Samstag um.",
-            "ich bring mich heute nacht um",
-            "Ich werde mich morgen früh umbringen.",
-            "Ich nehme mir am Wochenende das Leben.",
-            "ich bringe mich um, niemand wird es merken",
-        ] {
-            assert_eq!(screen(text).level, Level::Crisis, "{text}");
-        }
-        for text in [
-            "Der Lärm bringt mich um den Schlaf.",
-            "Ich bringe mich um den Verstand mit dieser Steuererklärung.",
-            "Ich werde mich morgen um die Steuer kümmern.",
-        ] {
-            assert_eq!(screen(text).level, Level::None, "{text}");
+    /// Asserts the rules' level for each text, naming the text that fails.
+    fn assert_levels(level: Level, texts: &[&str]) {
+        for text in texts {
+            assert_eq!(screen(text).level, level, "{text}");
         }
     }
 
     #[test]
+    fn german_intent_is_caught_when_the_verb_is_split_around_a_time() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "Ich bringe mich am Samstag um.",
+                "ich bring mich heute nacht um",
+                "Ich werde mich morgen früh umbringen.",
+                "Ich nehme mir am Wochenende das Leben.",
+                "ich bringe mich um, niemand wird es merken",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "Der Lärm bringt mich um den Schlaf.",
+                "Ich bringe mich um den Verstand mit dieser Steuererklärung.",
+                "Ich werde mich morgen um die Steuer kümmern.",
+            ],
+        );
+    }
+
+    #[test]
     fn having_drunk_a_poison_is_an_attempt_in_every_language() {
-        for text in [
-            "He bebido lejía hace diez minutos. Me arde todo por dentro.",
-            "he tomado veneno para ratas",
-            "I drank some bleach an hour ago",
-            "j'ai bu de la javel",
-            "tomei água sanitária agora há pouco",
-            "Ich habe Rattengift getrunken.",
-        ] {
-            assert_eq!(screen(text).level, Level::Crisis, "{text}");
-        }
-        for text in [
-            "I spilled bleach on my favourite jeans.",
-            "¿Cuánta lejía pongo en la lavadora?",
-            "J'ai bu un café avant de nettoyer à la javel.",
-            "Das Rattengift steht im Keller, weit weg von den Kindern.",
-            "He drank bleach by mistake as a toddler, my mum told me.",
-        ] {
-            assert_eq!(screen(text).level, Level::None, "{text}");
-        }
+        assert_levels(
+            Level::Crisis,
+            &[
+                "He bebido lejía hace diez minutos. Me arde todo por dentro.",
+                "he tomado veneno para ratas",
+                "I drank some bleach an hour ago",
+                "j'ai bu de la javel",
+                "tomei água sanitária agora há pouco",
+                "Ich habe Rattengift getrunken.",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "I spilled bleach on my favourite jeans.",
+                "¿Cuánta lejía pongo en la lavadora?",
+                "J'ai bu un café avant de nettoyer à la javel.",
+                "Das Rattengift steht im Keller, weit weg von den Kindern.",
+                "He drank bleach by mistake as a toddler, my mum told me.",
+            ],
+        );
     }
 
     #[test]
