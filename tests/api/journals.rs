@@ -536,4 +536,5 @@ async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
     let saved = write(&app, &user, json!({"body": text})).await;
     assert_eq!(saved["safety"]["level"], as_writing.as_str());
     assert_ne!(saved["safety"]["level"], as_message.as_str());
+    assert_eq!(saved["safety_level"], as_writing.as_str());
 }
