@@ -21,7 +21,7 @@ use crate::Level;
 /// same text and can never drift from it. Bump on any rule change.
 macro_rules! rules_version {
     () => {
-        "2026.12.07-1"
+        "2026.12.07-2"
     };
 }
 pub(crate) use rules_version;
@@ -443,6 +443,51 @@ mod tests {
                 "J'ai bu un café avant de nettoyer à la javel.",
                 "Das Rattengift steht im Keller, weit weg von den Kindern.",
                 "He drank bleach by mistake as a toddler, my mum told me.",
+            ],
+        );
+    }
+
+    #[test]
+    fn killing_oneself_in_the_present_tense_with_a_set_day_is_a_decision() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "antes de que me echen del piso el día 15 me mato",
+                "cuando mi mujer se vaya el jueves a ver a su hermana me cuelgo en el garaje",
+                "el viernes me ahorco, ya está decidido",
+                "samedi je me tue, c'est décidé",
+                "sexta me jogo da ponte",
+                "Dès que je sors de l'hôpital je recommence et cette fois je ne me louperai pas.",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "el lunes me mato estudiando para el final",
+                "mañana me mato en el gimnasio, piernas",
+                "el sábado me cuelgo la medalla si gano la carrera",
+                "demain je me tue au travail, encore une longue journée",
+            ],
+        );
+    }
+
+    #[test]
+    fn charcoal_burnt_in_a_closed_room_is_a_plan() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "j'ai allumé le barbecue dans la salle de bain et fermé la porte.",
+                "I've got a charcoal grill in the bedroom and I taped the window shut",
+                "prendí carbón en el baño y cerré la puerta",
+                "Grillkohle im Auto, Fenster zu.",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "We lit the barbecue in the garden and closed the gate so the dog stays in.",
+                "Bought charcoal for Saturday's barbecue.",
+                "el carbón para el asado está en el coche",
             ],
         );
     }

@@ -129,6 +129,23 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "tonight|tonite|today|now|right_now|rn|by_morning|by_tonight|tomorrow|this_weekend|soon|",
             "in_an_hour|in_a_few_hours|esta_noche|hoy|ahora|ahorita|manana|pronto|ya"
         ),
+        // A set day or date ahead ("el jueves", "le 15", "on Friday"): with a first-person
+        // act in the present tense, which these languages use for a decided future.
+        "WHEN" => concat!(
+            "monday|tuesday|wednesday|thursday|friday|saturday|sunday|",
+            "el_lunes|el_martes|el_miercoles|el_jueves|el_viernes|el_sabado|el_domingo|el_dia|",
+            "este_fin_de_semana|la_semana_que_viene|el_mes_que_viene|esta_noche|manana|",
+            "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|ce_soir|cette_nuit|demain|ce_week_end|",
+            "segunda|terca|quarta|quinta|sexta|sabado|domingo|hoje_a_noite|esta_noite|amanha|no_dia|",
+            "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|heute_nacht|morgen"
+        ),
+        // Killing oneself in the first person's present tense ("me mato", "je me tue"), which
+        // alone is also an idiom ("me mato estudiando") but with a set day is a decision.
+        "SELF_NOW" => concat!(
+            "me_mato|me_ahorco|me_cuelgo|me_suicido|me_quito_la_vida|me_enveneno|",
+            "je_me_tue|je_me_suicide|je_me_pends|je_me_fous_en_lair|",
+            "me_enforco|me_jogo_da|me_jogo_do"
+        ),
         "HARM_Q" => concat!(
             "kill_myself|kill_yourself|kill_themselves|kill_a_person|kill_someone|kill_me|kill_you|",
             "kill_a_human|hang_myself|hang_yourself|hang_themselves|bleed_out|overdose|od|",
@@ -511,6 +528,36 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "suicidal-now",
         Kind::Ideation,
         "im|i_am|i_feel|feel|feeling|ive_been|been|getting|estoy|me_siento ~2 suicidal|suicida !thoughts|ideation|feelings|tendencies",
+    ),
+    (
+        "when-self-now",
+        Kind::Intent,
+        "@WHEN ~6 @SELF_NOW !@NOT_AFTER_DIE|en_el_gym|en_el_gimnasio|entrenando|corriendo|estudiando|trabajando|au_travail|a_la_salle",
+    ),
+    (
+        "self-now-when",
+        Kind::Intent,
+        "@SELF_NOW !@NOT_AFTER_DIE|en_el_gym|en_el_gimnasio|entrenando|corriendo|au_travail|a_la_salle ~5 @WHEN",
+    ),
+    (
+        // Charcoal burnt in a closed room or car: carbon monoxide, a method people describe
+        // without naming it ("lit the barbecue in the bathroom and shut the door").
+        "charcoal-sealed-room",
+        Kind::Plan,
+        concat!(
+            "barbecue|bbq|charcoal|charbon|braise|brasero|carvao|carbon|grill|grillkohle|churrasqueira ~8 ",
+            "bathroom|bedroom|my_room|the_room|car|tent|salle_de_bain|chambre|voiture|tente|bano|cuarto|",
+            "habitacion|coche|carro|banheiro|quarto|carro|badezimmer|schlafzimmer|bad|zimmer|auto ~8 ",
+            "closed|shut|sealed|taped|ferme|fermee|calfeutre|calfeutree|bouche|cerre|cerrada|cerrado|",
+            "sellada|sellado|selle|tape|fechei|fechada|fechado|vedei|vedada|vedado|zugemacht|abgedichtet|",
+            "abgeklebt|geschlossen|zu"
+        ),
+    ),
+    (
+        // "Se louper" / "se rater" is to survive one's own attempt: not failing it this time.
+        "fr-wont-fail-this-time",
+        Kind::Intent,
+        "ne_me_louperai_pas|me_louperai_pas|ne_me_raterai_pas|me_raterai_pas|vais_pas_me_rater|vais_pas_me_louper|vais_plus_me_rater|vais_plus_me_louper|me_louperai_plus|me_raterai_plus",
     ),
     (
         "other-languages",
@@ -1140,5 +1187,11 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         "x-es-mata",
         Kind::Exclusion,
         "me_mata|me_esta_matando|me_va_a_matar|matar_el_tiempo|me_muero_de|me_muero_por",
+    ),
+    (
+        // "Me mato en el gimnasio / estudiando": working oneself hard.
+        "x-es-mato-working",
+        Kind::Exclusion,
+        "me_mato|me_estoy_matando|je_me_tue ~1 en_el_gym|en_el_gimnasio|entrenando|estudiando|trabajando|a_trabajar|a_estudiar|corriendo|au_travail|a_la_tache|au_boulot",
     ),
 ];
