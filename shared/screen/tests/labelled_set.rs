@@ -202,7 +202,11 @@ fn the_whole_screen_meets_its_floors_on_the_dev_split_it_was_never_trained_on() 
     );
 }
 
-// Measured with adapter-e70374aec309-e8 + lexical-e70374aec309 and rules 2026.12.06-1 on the
+// Measured with adapter-aa3c79fb7061-e8 + lexical-aa3c79fb7061 and rules 2026.12.07-2 on the
+// 3,380 dev messages of rounds up to 52 (3,091 chat messages: crisis recall 0.884, ordinary
+// scored crisis 0.037 and elevated 0.074; 292 journal entries read as kept writing: crisis
+// scored ≥ elevated 0.979, ordinary flagged 0.290).
+// Before, with adapter-e70374aec309-e8 + lexical-e70374aec309 and rules 2026.12.06-1 on the
 // 2,981 dev messages of rounds up to 46 (2,762 chat messages: crisis recall 0.877, ordinary
 // scored crisis 0.036 and elevated 0.074; 219 journal entries read as kept writing: crisis
 // scored ≥ elevated 1.0, ordinary flagged 0.330). Before, adapter-f1fa4b2ee1df-e8 +
