@@ -31,7 +31,7 @@ if cargo nextest --version >/dev/null 2>&1; then
     cargo test --workspace --doc
   fi
   rm -f .local/load-run.txt
-  cargo nextest run --config-file tests/nextest.toml --workspace --no-fail-fast "$@"
+  cargo nextest run --workspace --no-fail-fast "$@"
   [[ -s .local/load-run.txt ]] && cat .local/load-run.txt
   # Only a whole run has seen enough to judge; a filtered run (arguments) skips the canary.
   if [[ $# -eq 0 ]]; then
