@@ -21,7 +21,7 @@ use crate::Level;
 /// same text and can never drift from it. Bump on any rule change.
 macro_rules! rules_version {
     () => {
-        "2026.12.07-2"
+        "2026.12.07-3"
     };
 }
 pub(crate) use rules_version;
@@ -89,6 +89,7 @@ struct Context {
     subjects: Vec<String>,
     disclaimers: Vec<Vec<String>>,
     study: Vec<Vec<String>>,
+    self_claims: Vec<Vec<String>>,
     stops: Vec<String>,
     spanish: WordMap<()>,
     english: WordMap<()>,
@@ -124,6 +125,15 @@ fn context() -> &'static Context {
             "just_curious|im_curious|curious|pure_curiosity|por_curiosidad|",
             "course|training|nurse|nursing|paramedic|med_school|medical_school|professor|essay|",
             "documentary|article|textbook|estudiando|farmacologia|enfermera|enfermero"
+        )),
+        // The writer taking back the cover story: "for a class (not true lol)", "the girl
+        // is me", "a half-autobiographical story".
+        self_claims: words(concat!(
+            "its_me|it_is_me|its_about_me|its_really_me|its_for_me|obviously_me|not_really_lol|",
+            "jk_its_me|mentira|mentira_jaja|es_mentira|soy_yo|es_para_mi|cest_moi|cest_un_peu_moi|",
+            "cest_pour_moi|en_vrai_cest_moi|sou_eu|e_pra_mim|e_para_mim|autobiografico|",
+            "autobiografica|autobiographique|autobiographical|autobiographisch|das_bin_ich|",
+            "bin_ich_selbst|ist_fur_mich"
         )),
         subjects: ["i", "im", "ive", "id", "ill", "me", "yo"].iter().map(|s| normalize::skeleton(s)).collect(),
         stops: ["but", "and", "because", "so", "pero", "y", "porque", "though"].iter().map(|s| normalize::skeleton(s)).collect(),
@@ -335,9 +345,12 @@ fn evaluate(text: &str) -> (RulesVerdict, Vec<(&'static str, Kind)>) {
             if (n.humor || disclaims) && matches!(kind, Kind::Intent | Kind::Ideation) {
                 this = this.min(Level::Elevated);
             }
-        } else if contains_any(&all_tokens, &ctx.study) {
+        } else if contains_any(&all_tokens, &ctx.study)
+            && !contains_any(&all_tokens, &ctx.self_claims)
+        {
             // "What's the lethal dose of caffeine? Asking for science class": still answered
-            // with resources and the safety prompt, but not the crisis protocol.
+            // with resources and the safety prompt, but not the crisis protocol, unless the
+            // writer takes the cover story back.
             this = Level::Elevated;
         }
         if this > Level::None {
@@ -396,7 +409,8 @@ mod tests {
     /// Asserts the rules' level for each text, naming the text that fails.
     fn assert_levels(level: Level, texts: &[&str]) {
         for text in texts {
-            assert_eq!(screen(text).level, level, "{text}");
+            let verdict = screen(text);
+            assert_eq!(verdict.level, level, "{text} (rules: {:?})", verdict.rules);
         }
     }
 
@@ -488,6 +502,71 @@ mod tests {
                 "We lit the barbecue in the garden and closed the gate so the dog stays in.",
                 "Bought charcoal for Saturday's barbecue.",
                 "el carbón para el asado está en el coche",
+            ],
+        );
+    }
+
+    #[test]
+    fn asking_how_much_it_takes_to_not_wake_up_is_a_method_question_in_every_language() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "Frag für ne Freundin: wieviel Hustensaft muss man trinken damit man nimmer aufwacht?",
+                "Combien d'unités pour qu'on puisse plus la réveiller ?",
+                "cuántas pastillas hacen falta para no despertar",
+                "quantos comprimidos pra não acordar mais?",
+                "Reichen 30 Stück, damit ich nicht mehr aufwache?",
+                "tía para un trabajo de clase (mentira jaja) cuánto ibuprofeno es mortal para alguien de 50 kilos",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "Wie viel Melatonin, damit ich nicht mehr um 4 Uhr aufwache?",
+                "combien de café pour ne plus me réveiller la nuit avec le bébé",
+                "how much white noise so the baby doesn't wake up at night",
+            ],
+        );
+    }
+
+    #[test]
+    fn stopping_a_medicine_one_lives_on_on_purpose_is_an_attempt() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "Seit fünf Tagen spritze ich absichtlich kein Insulin mehr.",
+                "Ça fait une semaine que j'arrête exprès mes anti-rejets.",
+                "I've stopped my insulin on purpose, sugar is over 400",
+                "dejé la insulina a propósito hace tres días",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "I stopped my insulin pump for an hour for the MRI, on the nurse's advice.",
+                "Mein Vater hat absichtlich keine Herztabletten mehr genommen, der Arzt war sauer.",
+                "Ich habe die Tabletten absichtlich mit dem Frühstück genommen.",
+            ],
+        );
+    }
+
+    #[test]
+    fn asking_whether_a_gas_bottle_is_enough_in_a_closed_space_is_a_method_question() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "La bonbonne de gaz du camping-car, ça suffit dans un petit espace fermé ?",
+                "is one gas canister enough in a sealed car",
+                "¿alcanza una bombona de gas en un cuarto cerrado?",
+            ],
+        );
+        assert_levels(
+            Level::None,
+            &[
+                "Est-ce qu'une bonbonne de gaz suffit pour chauffer une tente fermée ?",
+                "Is the gas station close enough to walk?",
+                "Reicht die Gasflasche für den Grill am Wochenende, Garage ist zu?",
+                "is one helium tank enough for 50 balloons in a closed hall",
             ],
         );
     }

@@ -84,7 +84,8 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "grandfather|kid|kids|student|character|villain|hero|girl|boy|man|woman|guy|person|who|",
             "phone|battery|plant|plants|car|laptop|computer|dog|cat|pet|fish|tree|",
             "flowers|project|company|team|relationship|show|series|game|",
-            "el|ella|ellos|ellas|amigo|amiga|hermano|hermana|mama|papa|novio|novia|tu|usted|alguien"
+            "el|ella|ellos|ellas|amigo|amiga|hermano|hermana|mama|papa|novio|novia|tu|usted|alguien|",
+            "vater|mutter|bruder|schwester|opa|oma|pere|mere|frere|soeur|pai|mae|irmao|irma"
         ),
         "PILLS" => concat!(
             "pills|pill|tablets|meds|medication|medicine|antidepressants|sleeping_pills|painkillers|",
@@ -152,6 +153,61 @@ pub(crate) fn group(name: &str) -> Option<&'static str> {
             "die_fastest|die_painlessly|die_quickly|lethal|fatal|commit_suicide|end_my_life|",
             "end_your_life|unalive|poison_myself|suffocate|drown_myself|slit_my_wrists|slit_your_wrists|",
             "matarme|matar_a_una_persona|suicidarse|suicidarme|ahorcarse|ahorcarme|morir_rapido|morir_sin_dolor"
+        ),
+
+        "NO_WAKE" => concat!(
+            "nimmer_aufwacht|nicht_mehr_aufwacht|nie_mehr_aufwacht|nie_wieder_aufwacht|nimmer_aufwach|",
+            "nicht_mehr_aufwache|nicht_mehr_aufwachen|nie_mehr_aufwachen|nie_wieder_aufwachen|",
+            "plus_la_reveiller|plus_le_reveiller|plus_me_reveiller|plus_se_reveiller|nicht_mehr_aufzuwachen|",
+            "plus_jamais_se_reveiller|plus_jamais_me_reveiller|me_reveille_plus|se_reveille_plus|",
+            "no_despertar|no_despertarme|no_volver_a_despertar|no_despertar_nunca|",
+            "nao_acordar|nao_acordar_mais|nunca_mais_acordar|never_wake_up|not_wake_up|",
+            "dont_wake_up|wont_wake_up|never_wake_again|not_wake_again"
+        ),
+        // Not waking at a time of night is a sleeping question, not a lethal one.
+        "NOT_AFTER_WAKE" => concat!(
+            "at|in|during|before|until|till|early|every|a_las|en_la|de_madrugada|la_nuit|",
+            "avant|pendant|a|nachts|in_der|vor|um|mitten|a_noite|de_noite|cedo|antes|durante|tot"
+        ),
+        "VITAL_MEDS" => concat!(
+            "insulin|insuline|insulina|anti_rejets|antirejets|antirejet|anti_rejet|",
+            "immunsuppressiva|immunosuppresseurs|imunossupressores|inmunosupresores|",
+            "anti_rejection|antirejection|rejection_meds|rejection_drugs|transplant_meds|",
+            "dialysis|dialyse|dialise|dialisis|heart_meds|heart_medication|heart_pills|",
+            "blood_thinners|herztabletten|herzmedikamente|herzmittel|comprimes_pour_le_coeur|",
+            "medicaments_pour_le_coeur|remedio_do_coracao|remedios_do_coracao|remedio_pro_coracao|",
+            "pastillas_del_corazon|pastillas_para_el_corazon|anticoagulantes|anticoagulants|",
+            "blutverdunner|gerinnungshemmer|antiepileptika|anticonvulsivos|anticonvulsivantes"
+        ),
+        "STOP_MED" => concat!(
+            "stopped|stopping|stop|quit|skipping|skipped|skip|not_taking|no_longer_taking|",
+            "arrete|arreter|arretes|jarrete|jai_arrete|ne_prends_plus|prends_plus|je_prends_plus|",
+            "kein|keine|nicht_mehr|nimmer|abgesetzt|absetzen|setze|weglassen|weggelassen|",
+            "deje|dejado|dejo|dejar|sin|no_me_pongo|no_tomo|parei|parar|paro|nao_tomo|sem"
+        ),
+        "ON_PURPOSE" => concat!(
+            "on_purpose|deliberately|purposely|intentionally|absichtlich|bewusst|expres|",
+            "volontairement|a_proposito|adrede|de_proposito|aproposito|propositalmente|por_querer"
+        ),
+        "GAS" => concat!(
+            "gas|gaz|bonbonne|propane|butane|gasflasche|gaskartusche|botijao|bombona|",
+            "garrafa_de_gas|gas_bottle|gas_cylinder|gas_canister|carbon_monoxide|monoxyde|",
+            "monoxido|kohlenmonoxid|helium|helio"
+        ),
+        "ENOUGH" => concat!(
+            "suffit|suffirait|suffisant|suffisante|assez|enough|basta|bastaria|alcanza|alcanzaria|",
+            "suficiente|reicht|reichen|genugt|genug|chega|chegaria|da_para"
+        ),
+        "CLOSED" => concat!(
+            "closed|sealed|shut|ferme|fermee|clos|calfeutre|calfeutree|cerrado|cerrada|",
+            "fechado|fechada|vedado|vedada|geschlossen|abgedichtet|small_space|petit_espace|",
+            "closed_space|espace_ferme|sans_aeration|without_ventilation|sin_ventilacion|",
+            "sem_ventilacao|ohne_luftung|espacio_cerrado|espaco_fechado|kleinen_raum"
+        ),
+        "GAS_USE" => concat!(
+            "chauffer|heat|heating|warm|cuisiner|cook|cooking|cocinar|calentar|heizen|kochen|",
+            "aquecer|cozinhar|grill|bbq|barbecue|stove|rechaud|herd|fogao|estufa|heater|",
+            "chauffage|heizung|aquecedor|balloons|ballons|globos|baloes|luftballons|party|fete|fiesta|festa"
         ),
 
         _ => return None,
@@ -554,6 +610,60 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
         ),
     ),
     (
+        // "How much of X so that one no longer wakes up": the lethal-dose question in German,
+        // French, Spanish and Portuguese, whatever the message says it is for.
+        "how-much-no-wake",
+        Kind::Method,
+        concat!(
+            "combien|quantos|quantas|quanto|quanta|cuanto|cuanta|cuantos|cuantas|wie_viele|",
+            "wieviele|wie_viel|wieviel|how_much|how_many ~8 @NO_WAKE !@NOT_AFTER_WAKE"
+        ),
+    ),
+    (
+        "enough-no-wake",
+        Kind::Method,
+        "@ENOUGH ~6 @NO_WAKE !@NOT_AFTER_WAKE",
+    ),
+    (
+        // Stopping a medicine one's life depends on, on purpose: an attempt in slow motion.
+        "vital-meds-stopped-on-purpose",
+        Kind::Attempt,
+        "@ON_PURPOSE ~3 @STOP_MED ~4 @VITAL_MEDS",
+    ),
+    (
+        "vital-meds-on-purpose-stopped",
+        Kind::Attempt,
+        "@STOP_MED ~3 @ON_PURPOSE ~4 @VITAL_MEDS",
+    ),
+    (
+        "vital-meds-stopped-then-on-purpose",
+        Kind::Attempt,
+        "@STOP_MED ~4 @VITAL_MEDS ~4 @ON_PURPOSE",
+    ),
+    (
+        // Whether a gas bottle is "enough" in a closed space: carbon monoxide or an inert gas,
+        // asked about without naming what for.
+        "gas-enough-closed",
+        Kind::Method,
+        "@GAS ~8 @ENOUGH ~8 @CLOSED",
+    ),
+    (
+        "gas-closed-enough",
+        Kind::Method,
+        "@GAS ~8 @CLOSED ~8 @ENOUGH",
+    ),
+    (
+        "enough-gas-closed",
+        Kind::Method,
+        "@ENOUGH ~8 @GAS ~8 @CLOSED",
+    ),
+    (
+        "x-gas-for-heat-or-cooking",
+        Kind::Exclusion,
+        "@GAS ~8 @GAS_USE",
+    ),
+    ("x-heat-or-cooking-gas", Kind::Exclusion, "@GAS_USE ~8 @GAS"),
+    (
         // "Se louper" / "se rater" is to survive one's own attempt: not failing it this time.
         "fr-wont-fail-this-time",
         Kind::Intent,
@@ -620,7 +730,7 @@ pub(crate) const RULES: &[(&str, Kind, &str)] = &[
     (
         "combien-pour-mourir",
         Kind::Method,
-        "combien|quantos|quantas|quanto|quanta|wie_viele|wieviele|wie_viel|wieviel ~6 pour_mourir|pour_en_finir|pour_me_tuer|pour_ne_plus_me_reveiller|pra_morrer|para_morrer|pra_me_matar|para_me_matar|pra_nao_acordar|para_nao_acordar|zum_sterben|um_zu_sterben|um_mich_umzubringen|um_nicht_mehr_aufzuwachen|mortel|mortelle|letal|letale|todlich",
+        "combien|quantos|quantas|quanto|quanta|wie_viele|wieviele|wie_viel|wieviel ~6 pour_mourir|pour_en_finir|pour_me_tuer|pra_morrer|para_morrer|pra_me_matar|para_me_matar|zum_sterben|um_zu_sterben|um_mich_umzubringen|mortel|mortelle|letal|letale|todlich",
     ),
     (
         "painless-way-to-go",
