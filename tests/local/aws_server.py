@@ -271,12 +271,19 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    # Saved only after writes: reading every item every few seconds made requests wait.
+    # Saved only after writes: reading every item every few seconds made requests wait. A save
+    # scans every table through the server itself, so with a large state (megabytes after a
+    # schemathesis run against `make dev`) saving every 3 s kept the stand-in busy scanning and
+    # the API answered 503s: the pause after a save is at least 20 times what the save took,
+    # so saving never takes more than ~5% of the stand-in's time.
     saved_at = server.guard.writes
-    while not stop.wait(3):
+    pause = 3.0
+    while not stop.wait(pause):
         if args.state and server.guard.writes != saved_at:
             saved_at = server.guard.writes
+            started = time.monotonic()
             save(ddb, args.state)
+            pause = max(3.0, 20 * (time.monotonic() - started))
     if args.state:
         save(ddb, args.state)
     server.shutdown()
