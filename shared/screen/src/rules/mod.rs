@@ -516,7 +516,6 @@ mod tests {
                 "cuántas pastillas hacen falta para no despertar",
                 "quantos comprimidos pra não acordar mais?",
                 "Reichen 30 Stück, damit ich nicht mehr aufwache?",
-                "tía para un trabajo de clase (mentira jaja) cuánto ibuprofeno es mortal para alguien de 50 kilos",
             ],
         );
         assert_levels(
@@ -526,6 +525,20 @@ mod tests {
                 "combien de café pour ne plus me réveiller la nuit avec le bébé",
                 "how much white noise so the baby doesn't wake up at night",
             ],
+        );
+    }
+
+    #[test]
+    fn a_study_cover_story_the_writer_takes_back_no_longer_softens_a_method_question() {
+        assert_levels(
+            Level::Crisis,
+            &[
+                "tía para un trabajo de clase (mentira jaja) cuánto ibuprofeno es mortal para alguien de 50 kilos",
+            ],
+        );
+        assert_levels(
+            Level::Elevated,
+            &["para un trabajo de clase: cuánto ibuprofeno es mortal para alguien de 50 kilos"],
         );
     }
 
