@@ -679,7 +679,10 @@ async fn warming_up_opens_the_connection_without_reading_anything_and_gives_up_o
     let app = app_behind(&chaos).await;
     let store = app.api.context.store();
     let before = store.round_trips();
-    assert!(store.warm_up(Duration::from_secs(1)).await);
+    // A generous bound for the store that answers: on two busy cores (the screen's dev split
+    // and schemathesis beside it) the stand-in once took over a second; the bound under test
+    // is the one for a stopped store, below.
+    assert!(store.warm_up(Duration::from_secs(10)).await);
     assert_eq!(store.round_trips(), before + 1);
 
     // A store that cannot be reached at init: the warm-up gives up within its bound (the
