@@ -262,6 +262,11 @@ mod tests {
                 "{text:?}"
             );
             assert_eq!(matches(&single_line_pattern(), text), one_line, "{text:?}");
+            assert_eq!(
+                matches(&non_blank_single_line_pattern(), text),
+                non_blank && one_line,
+                "{text:?}"
+            );
         }
     }
 }
