@@ -42,8 +42,7 @@ openapi: ## Regenerate docs/openapi.json from the code
 
 screen-layer: bootstrap ## Lay out the crisis screen's encoder as a Lambda layer in .local/screen-layer/
 	rm -rf .local/screen-layer && mkdir -p .local/screen-layer/screen-model
-	cp .models/all-MiniLM-L6-v2/config.json .models/all-MiniLM-L6-v2/tokenizer.json \
-	   .models/all-MiniLM-L6-v2/model.safetensors .local/screen-layer/screen-model/
+	cp .models/multilingual-e5-small/e5-small-q4.bin .local/screen-layer/screen-model/
 
 build: screen-layer ## Build every function for Lambda (arm64 zips in target/lambda/) and the screen's model layer
 	@tests/local/bootstrap.sh deploy
@@ -62,9 +61,9 @@ bench-account: bootstrap ## Time export and erasure at 5,000 and 50,000 items (B
 
 train-screen: ## Retrain the screen's adapters, head and lexical model on the train split (PyTorch from PyPI; see docs/safety-screen.md)
 	@tests/local/bootstrap.sh train
-	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/train_adapter.py .models/all-MiniLM-L6-v2 \
+	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/train_adapter.py .models/multilingual-e5-small/e5-small-q4.bin \
 	  shared/screen/data shared/screen/model/head.json \
-	  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db $${THREADS:-2}
+	  1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f $${THREADS:-2}
 	.venv-train/bin/python shared/screen/train/train_lexical.py shared/screen/data shared/screen/model/lexical.json
 	@$(MAKE) --no-print-directory screen-calibrate
 
@@ -78,9 +77,9 @@ screen-calibrate: bootstrap ## Set the screen's thresholds (English, other langu
 screen-score: bootstrap ## First-contact score of a new labelled batch: make screen-score BATCH=path.tsv
 	cargo run -q --release -p therabot-screen --bin screen-tool -- score --misses $(BATCH)
 
-screen-reference: ## Regenerate the encoder's reference embeddings (sentence-transformers) for the parity test
+screen-reference: ## Regenerate the encoder's reference embeddings (PyTorch) for the parity test
 	@tests/local/bootstrap.sh train
-	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/reference.py .models/all-MiniLM-L6-v2 shared/screen/model/reference.json
+	HF_HUB_OFFLINE=1 .venv-train/bin/python shared/screen/train/reference.py .models/multilingual-e5-small/e5-small-q4.bin shared/screen/model/reference.json
 
 clean: ## Remove build output and local state
 	cargo clean

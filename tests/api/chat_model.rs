@@ -354,7 +354,7 @@ async fn the_model_gets_only_what_is_left_of_the_lambdas_own_deadline() {
     .await;
     let base = format!("{}/v1", server.uri());
     let model_dir = therabot_local::repository_root()
-        .join(".models/all-MiniLM-L6-v2")
+        .join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY)
         .to_string_lossy()
         .into_owned();
     let config = chat::ChatConfig::from_lookup(&|name| match name {

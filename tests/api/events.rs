@@ -67,7 +67,8 @@ fn router_for(file: &str, context: &AppContext, account: &account::AccountConfig
         }
         Some("chat") => {
             // As deployed without a model key: the built-in responder answers.
-            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            let model_dir =
+                repository_root().join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY);
             let model_dir = model_dir.to_string_lossy().into_owned();
             let config = chat::ChatConfig::from_lookup(&|name| {
                 (name == "SCREEN_MODEL_DIR").then(|| model_dir.clone())
@@ -76,12 +77,14 @@ fn router_for(file: &str, context: &AppContext, account: &account::AccountConfig
             chat::router(chat::ChatState::new(context.clone(), config).unwrap())
         }
         Some("journals") => {
-            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            let model_dir =
+                repository_root().join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY);
             journals::router(journals::JournalsState::new(context.clone(), model_dir).unwrap())
         }
         Some("exercises" | "completions") => {
             // As deployed without a provider: the built-in catalogue answers.
-            let model_dir = repository_root().join(".models/all-MiniLM-L6-v2");
+            let model_dir =
+                repository_root().join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY);
             let config = exercises::ExercisesConfig {
                 provider_url: None,
                 screen_model_dir: model_dir,

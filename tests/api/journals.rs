@@ -518,7 +518,7 @@ async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let model = std::env::var("SCREEN_MODEL_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| root.join(".models/all-MiniLM-L6-v2"));
+        .unwrap_or_else(|_| root.join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY));
     let classifier = Classifier::load(&model).unwrap();
     let screen = Screen::new(&classifier);
     let examples = dataset::load_dir(&root.join("shared/screen/data")).unwrap();

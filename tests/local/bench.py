@@ -174,7 +174,7 @@ def bench(binary: str, events: list, endpoint: str, n: int) -> dict:
         AUTH_ISSUER="https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example",
         AUTH_CLIENT_ID="therabot-local-client",
         AWS_ENDPOINT_URL=endpoint,
-        SCREEN_MODEL_DIR=str(ROOT / ".models" / "all-MiniLM-L6-v2"),
+        SCREEN_MODEL_DIR=str(ROOT / ".models" / "multilingual-e5-small"),
         RUST_LOG="warn",
     )
     spawned = time.perf_counter()

@@ -270,7 +270,7 @@ def main() -> None:
         AUTH_CLIENT_ID="therabot-local-client", AWS_ENDPOINT_URL=endpoint,
         EXPORT_BUCKET="therabot-bench-exports", USER_POOL_ID="us-east-1_Bench",
         AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
-        SCREEN_MODEL_DIR=str(ROOT / ".models" / "all-MiniLM-L6-v2"), RUST_LOG="warn",
+        SCREEN_MODEL_DIR=str(ROOT / ".models" / "multilingual-e5-small"), RUST_LOG="warn",
         AWS_CA_BUNDLE=str(roots),
     )
     subjects = []

@@ -138,7 +138,7 @@ impl LocalApi {
         let model_dir = std::env::var("SCREEN_MODEL_DIR").unwrap_or_else(|_| {
             options
                 .root
-                .join(".models/all-MiniLM-L6-v2")
+                .join(therabot_shared::safety::semantic::MODEL_DIR_IN_REPOSITORY)
                 .to_string_lossy()
                 .into_owned()
         });

@@ -1,7 +1,8 @@
-//! The Rust encoder gives the embeddings of the reference implementation
-//! (sentence-transformers on PyTorch, `shared/screen/train/reference.py`) within 1e-4, and the
-//! same token ids, on a fixed sample: English, Spanish, French, German and Portuguese,
-//! letter-spacing, leetspeak, emoji, curly quotes, accents, CJK and a long message.
+//! The Rust encoder gives the embeddings of the reference implementation (transformers'
+//! BERT on PyTorch over the weights `shared/screen/train/e5s1.py` reads from the same file,
+//! `shared/screen/train/reference.py`) within 1e-4, and the same token ids, on a fixed
+//! sample: English, Spanish, French, German and Portuguese, letter-spacing, leetspeak, emoji,
+//! curly quotes, accents, CJK and a long message.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

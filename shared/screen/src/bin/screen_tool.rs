@@ -14,7 +14,9 @@
 //!   TSV for analysis;
 //! - `screen-tool bench`: latency of each layer by message length, load time and memory.
 //!
-//! The model directory is `SCREEN_MODEL_DIR` (default `.models/all-MiniLM-L6-v2`).
+//! The head is the compiled-in one, or the file `SCREEN_HEAD` names (a candidate from a
+//! training run, scored before it is committed). The model directory is `SCREEN_MODEL_DIR`
+//! (default: where `shared/screen/model/fetch.sh` puts the head's encoder).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -27,10 +29,20 @@ use therabot_screen::dataset::{self, Example};
 use therabot_screen::semantic::Classifier;
 use therabot_screen::{Layer, Level, Screen};
 
+fn head_json() -> String {
+    match std::env::var_os("SCREEN_HEAD") {
+        Some(path) => std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            eprintln!("SCREEN_HEAD {}: {e}", Path::new(&path).display());
+            std::process::exit(2)
+        }),
+        None => therabot_screen::semantic::HEAD_JSON.to_owned(),
+    }
+}
+
 fn model_dir() -> PathBuf {
     std::env::var_os("SCREEN_MODEL_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(".models/all-MiniLM-L6-v2"))
+        .unwrap_or_else(|| PathBuf::from(therabot_screen::semantic::MODEL_DIR_IN_REPOSITORY))
 }
 
 fn data_dir() -> PathBuf {
@@ -39,7 +51,7 @@ fn data_dir() -> PathBuf {
 
 fn load_classifier() -> Classifier {
     let started = Instant::now();
-    let classifier = Classifier::load(&model_dir()).unwrap_or_else(|e| {
+    let classifier = Classifier::load_with_head(&model_dir(), &head_json()).unwrap_or_else(|e| {
         eprintln!("cannot load the semantic classifier: {e}");
         std::process::exit(2)
     });
@@ -377,7 +389,10 @@ fn calibrate(args: &[String]) {
     );
     let only_writing = args.iter().any(|a| a == "--writing");
     if args.iter().any(|a| a == "--write") {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("model/head.json");
+        let path = std::env::var_os("SCREEN_HEAD").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("model/head.json"),
+            PathBuf::from,
+        );
         let mut head: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let pair = |(crisis, risk): (f64, f64)| {

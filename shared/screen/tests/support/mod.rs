@@ -5,11 +5,15 @@ use std::sync::OnceLock;
 
 use therabot_screen::Classifier;
 
-/// `SCREEN_MODEL_DIR`, or the workspace's `.models/all-MiniLM-L6-v2` that
-/// `shared/screen/model/fetch.sh` fills (`make test` runs it first).
+/// `SCREEN_MODEL_DIR`, or the workspace's directory that `shared/screen/model/fetch.sh` fills
+/// with the head's encoder (`make test` runs it first).
 pub(crate) fn model_dir() -> PathBuf {
     std::env::var_os("SCREEN_MODEL_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2"),
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(therabot_screen::semantic::MODEL_DIR_IN_REPOSITORY)
+        },
         PathBuf::from,
     )
 }
