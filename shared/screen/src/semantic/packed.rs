@@ -160,18 +160,19 @@ impl<'a> Cursor<'a> {
     }
 
     fn f32s(&mut self, n: usize) -> Result<Vec<f32>, String> {
-        Ok(self
-            .take(n.checked_mul(4).ok_or("the model file is truncated")?)?
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        self.words(n, f32::from_le_bytes)
     }
 
     fn u32s(&mut self, n: usize) -> Result<Vec<u32>, String> {
+        self.words(n, u32::from_le_bytes)
+    }
+
+    /// `n` little-endian 4-byte values.
+    fn words<T>(&mut self, n: usize, from: fn([u8; 4]) -> T) -> Result<Vec<T>, String> {
         Ok(self
             .take(n.checked_mul(4).ok_or("the model file is truncated")?)?
             .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .map(|c| from([c[0], c[1], c[2], c[3]]))
             .collect())
     }
 }
