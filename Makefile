@@ -7,10 +7,6 @@ export AWS_PORT ?= 4566
 # sampling was two thirds of a cold start's CPU (docs/decisions/0028). Every build made through
 # make (tests, `make build`, `sam build`) gets the same setting, so they share one aws-lc.
 export AWS_LC_SYS_NO_JITTER_ENTROPY ?= 1
-# The screen's encoder multiplies its matrices on one thread, as in Lambda (template.yaml):
-# with two, the idle worker spun beside the next step and a window took longer, not shorter,
-# and the tests already run two processes on two cores (docs/benchmarks.md, the crisis screen).
-export RAYON_NUM_THREADS ?= 1
 # The Lambda functions (one binary each, under functions/).
 FUNCTIONS := moods chat journals exercises account
 

@@ -46,6 +46,9 @@ pub mod name {
     pub const COLD_STARTS: &str = "ColdStarts";
     /// A screen layer's verdict on something a person wrote, by `Layer` and `Level`.
     pub const SCREEN_VERDICTS: &str = "ScreenVerdicts";
+    /// Long texts whose semantic screening stopped at its time budget, windows left unread
+    /// (the rules read all of it).
+    pub const SCREEN_PARTIAL_READS: &str = "ScreenPartialReads";
     /// Calls to the chat model, by `Outcome` (`ok`, `timeout`, `error`).
     pub const MODEL_CALLS: &str = "ModelCalls";
     /// Time the chat model took (ms), answered or not.
@@ -66,12 +69,13 @@ pub mod name {
     pub const DYNAMODB_THROTTLES: &str = "DynamoDbThrottles";
 
     /// Every metric the functions write.
-    pub const ALL: [&str; 14] = [
+    pub const ALL: [&str; 15] = [
         REQUESTS,
         RESPONSES,
         LATENCY,
         COLD_STARTS,
         SCREEN_VERDICTS,
+        SCREEN_PARTIAL_READS,
         MODEL_CALLS,
         MODEL_LATENCY,
         MODEL_FALLBACKS,
@@ -188,6 +192,11 @@ pub fn request(route: &str, status: u16, elapsed: Duration) {
 /// the layer gave none.
 pub fn screen_verdict(layer: &'static str, level: &'static str) {
     counter!(name::SCREEN_VERDICTS, "Layer" => layer, "Level" => level).increment(1);
+}
+
+/// A long text's semantic screening stopped at its time budget.
+pub fn screen_partial_read() {
+    counter!(name::SCREEN_PARTIAL_READS).increment(1);
 }
 
 /// A call to the chat model ended with `outcome` (`ok`, `timeout`, `error`) after `elapsed`.

@@ -5,12 +5,21 @@
 pub use therabot_screen::*;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use semantic::SemanticLayer;
 
 /// Where the Lambda layer puts the screen's encoder: the default of `SCREEN_MODEL_DIR` in every
 /// function that screens what people write.
 pub const DEFAULT_MODEL_DIR: &str = "/opt/screen-model";
+
+/// How long the semantic layer may read a long text's windows once its model is loaded: a
+/// journal entry of 20,000 characters is some 80 windows, about 7 s of one core of the
+/// development machine in release and twice that on a 1,024 MB function's half a core: it
+/// would outlast the journals function's 10 s timeout, and the entry would be lost. A chat message (4,000 characters at most, 13 windows)
+/// fits well inside. Past the budget the windows read decide with the rules, which read
+/// everything; the verdict says how many were left (docs/safety-screen.md, long texts).
+pub const SEMANTIC_BUDGET: Duration = Duration::from_secs(4);
 
 /// The offline layers (rules, then the semantic classifier off the async threads), in the
 /// context of the writer's `previous` level. If the classifier cannot run, the rules decide
@@ -29,7 +38,9 @@ async fn screen_offline_as(
     let layer = layer.clone();
     let owned = text.to_owned();
     let screened = tokio::task::spawn_blocking(move || match layer.get() {
-        Ok(classifier) => Ok(Screen::new(classifier).screen_as(&owned, previous, register)),
+        Ok(classifier) => Ok(Screen::new(classifier)
+            .reading_until(Instant::now() + SEMANTIC_BUDGET)
+            .screen_as(&owned, previous, register)),
         Err(error) => {
             tracing::error!(
                 error,
@@ -51,7 +62,24 @@ async fn screen_offline_as(
     for verdict in &screening.layers {
         measure(verdict);
     }
+    report_partial_read(&screening);
     screening
+}
+
+/// Logs and counts a screening whose semantic layer stopped at its budget (window counts
+/// only, never text).
+fn report_partial_read(screening: &Screening) {
+    let partial = screening
+        .layer(Layer::Semantic)
+        .and_then(semantic::windows_unread);
+    if let Some((read, unread)) = partial {
+        tracing::warn!(
+            read,
+            unread,
+            "the semantic screen reached its time budget; the rules read the rest"
+        );
+        crate::metrics::screen_partial_read();
+    }
 }
 
 /// Counts one layer's verdict (`unavailable` when it gave none).

