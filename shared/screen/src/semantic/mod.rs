@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use encoder::{Encoder, windows};
+use encoder::{Encoder, reading_order, windows};
 use head::{Head, Probabilities};
 use lexical::Lexical;
 use unigram::Unigram;
@@ -160,9 +160,11 @@ impl Classifier {
         self.assess_within(text, register, None)
     }
 
-    /// As [`Self::assess_as`], reading windows in order until `deadline`: the first window
-    /// is always read, and a window started is finished. The windows left unread are
-    /// counted ([`Assessment::unread`]); the rules still read the whole text.
+    /// As [`Self::assess_as`], reading windows until `deadline` in reading order (`encoder::reading_order`): every
+    /// other window and the last before the overlaps, so that a text cut short has still
+    /// been read whole once it is past the first pass. The first window is always read, and a
+    /// window started is finished. The windows left unread are counted
+    /// ([`Assessment::unread`]); the rules still read the whole text.
     pub fn assess_within(
         &self,
         text: &str,
@@ -174,7 +176,10 @@ impl Classifier {
         let lexical = self.lexical.probabilities(text);
         let mut best: Option<(Level, Probabilities, Probabilities)> = None;
         let mut read = 0;
-        for ids in &windows {
+        for ids in reading_order(windows.len())
+            .into_iter()
+            .filter_map(|i| windows.get(i))
+        {
             if read > 0 && deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
