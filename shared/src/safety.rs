@@ -13,14 +13,14 @@ use semantic::SemanticLayer;
 /// function that screens what people write.
 pub const DEFAULT_MODEL_DIR: &str = "/opt/screen-model";
 
-/// How long the semantic layer may read a long text's windows once its model is loaded: a
-/// journal entry of 20,000 characters is some 80 windows, about 7 s of one core of the
-/// development machine in release and twice that on a 1,024 MB function's half a core: it
-/// would outlast the journals function's 10 s timeout, and the entry would be lost. A chat message (4,000 characters at most, 13 windows)
-/// fits well inside. Every other window is read first (together they cover the whole text),
-/// so a text cut short has been read once end to end; past the budget the windows read decide
-/// with the rules, which read everything, and the verdict says how many were left
-/// (docs/safety-screen.md, long texts).
+/// How long the semantic layer may read a long text's windows once its model is loaded. A
+/// journal entry of 20,000 characters is some 80 windows: about 7 s of one core of the
+/// development machine in release, and twice that on a 1,024 MB function's half a core, which
+/// would outlast the journals function's 10 s timeout and lose the entry. A chat message
+/// (4,000 characters at most, 13 windows) fits well inside. Every other window is read first
+/// (together they cover the whole text), so a text cut short has been read once end to end;
+/// past the budget the windows read decide with the rules, which read everything, and the
+/// verdict says how many were left (docs/safety-screen.md, long texts).
 pub const SEMANTIC_BUDGET: Duration = Duration::from_secs(4);
 
 /// The offline layers (rules, then the semantic classifier off the async threads), in the

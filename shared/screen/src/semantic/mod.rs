@@ -160,10 +160,10 @@ impl Classifier {
         self.assess_within(text, register, None)
     }
 
-    /// As [`Self::assess_as`], reading windows until `deadline` in reading order (`encoder::reading_order`): every
-    /// other window and the last before the overlaps, so that a text cut short has still
-    /// been read whole once it is past the first pass. The first window is always read, and a
-    /// window started is finished. The windows left unread are counted
+    /// As [`Self::assess_as`], reading windows until `deadline` (`encoder::reading_order`):
+    /// every other window and the last before the overlaps, so that a text cut short has
+    /// still been read whole once it is past the first pass. The first window is always read,
+    /// and a window started is finished. The windows left unread are counted
     /// ([`Assessment::unread`]); the rules still read the whole text.
     pub fn assess_within(
         &self,
