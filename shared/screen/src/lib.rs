@@ -119,8 +119,9 @@ pub struct LayerVerdict {
     pub level: Option<Level>,
     /// The layer's version (rules version, head version, judge prompt version and model).
     pub version: String,
-    /// Why: rule ids, the semantic head's crisis and risk probabilities, the judge's reason
-    /// code, or why the layer gave no answer (`timeout`, `unavailable`…).
+    /// Why: rule ids, the semantic head's crisis and risk probabilities (and, for a long text
+    /// whose reading stopped at its time budget, `windows_read` and `windows_unread`), the
+    /// judge's reason code, or why the layer gave no answer (`timeout`, `unavailable`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }

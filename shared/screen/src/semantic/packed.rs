@@ -4,9 +4,9 @@
 //! matrices quantised to 4 bits in blocks of 32 (Q4_0: an f16 scale, then 16 bytes whose low
 //! nibbles are weights 0–15 and high nibbles 16–31, each stored as `q + 8`), the rest f32.
 //!
-//! The layers' matrices are dequantised once at load (about 85 MB of f32 for twelve layers);
-//! the 250,037-row word table stays quantised (54 MB) and a row is dequantised when a token
-//! needs it. `shared/screen/train/e5s1.py` reads the same file for training; the parity test
+//! The matrices of the layers the head uses are dequantised once at load (about 42 MB of f32
+//! for six); the 250,037-row word table stays quantised (54 MB) and a row is dequantised when
+//! a token needs it. `shared/screen/train/e5s1.py` reads the same file for training; the parity test
 //! holds the two to the same embeddings.
 
 use std::collections::HashMap;
