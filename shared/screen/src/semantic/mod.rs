@@ -14,6 +14,7 @@
 
 mod encoder;
 pub mod head;
+mod kernel;
 pub mod lexical;
 mod packed;
 mod unigram;
