@@ -252,14 +252,40 @@ mod tests {
         let layer = Dense::new(&w, &b, outputs, inputs).expect("packs");
         for rows in [1, 5, 6, 7, 13, 128] {
             let x = values(rows * inputs, rows as u32 + 3);
-            let got = layer.forward(&x, rows).expect("fits");
             let want = reference(&x, &w, &b, rows, inputs);
-            let worst = got
-                .iter()
-                .zip(&want)
-                .map(|(g, w)| (g - w).abs())
-                .fold(0.0f32, f32::max);
-            assert!(worst < 1e-5, "{rows} rows: off by {worst}");
+            // As called outside any dispatch, and as the encoder calls it, compiled for this
+            // CPU's vector instructions.
+            let plain = layer.forward(&x, rows).expect("fits");
+            let dispatched = pulp::Arch::new()
+                .dispatch(Forward {
+                    layer: &layer,
+                    x: &x,
+                    rows,
+                })
+                .expect("fits");
+            for got in [plain, dispatched] {
+                let worst = got
+                    .iter()
+                    .zip(&want)
+                    .map(|(g, w)| (g - w).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(worst < 1e-5, "{rows} rows: off by {worst}");
+            }
+        }
+    }
+
+    struct Forward<'a> {
+        layer: &'a Dense,
+        x: &'a [f32],
+        rows: usize,
+    }
+
+    impl pulp::WithSimd for Forward<'_> {
+        type Output = Result<Vec<f32>, String>;
+
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+            self.layer.forward(self.x, self.rows)
         }
     }
 
