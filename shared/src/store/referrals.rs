@@ -185,24 +185,38 @@ impl Store {
     }
 
     /// The referral counts of the UTC day holding `at`: the anonymous shards plus what is
-    /// still pending (the index is eventually consistent, so a count moved a moment ago may
-    /// briefly appear twice; none is ever missing).
+    /// still pending.
+    ///
+    /// A move is one transaction: a shard's `ADD` and the pending item's delete. Read shards
+    /// first and pending second, and a move landing between the two reads would be counted
+    /// nowhere. So the pending items are read before the shards and again after them. When
+    /// both reads agree, no move landed in between, and each referral counts once. When they
+    /// differ, everything is read again. If the reads still differ after the last attempt, the
+    /// first pending read is used with the shards: a count that moved meanwhile then appears
+    /// twice, but none is ever missing. (The index is eventually consistent in DynamoDB, so a
+    /// count moved a moment ago may also briefly appear twice.)
     pub async fn referrals_on(&self, at: Timestamp) -> Result<Referrals, StoreError> {
-        let shards = self
-            .query_all(
-                &PartitionQuery::new(keys::REFERRALS_PK.to_owned(), keys::referral_day_range(at)),
-                usize::from(keys::REFERRAL_SHARDS) + 1,
-            )
-            .await?;
         let day = keys::utc_day(at);
-        let pending = self.pending_items((day.clone(), day)).await?;
-        let mut total = Referrals::default();
-        for item in shards.into_iter().chain(pending) {
-            total.add(serde_dynamo::aws_sdk_dynamodb_1::from_item::<Referrals>(
-                item,
-            )?);
+        let days = || (day.clone(), day.clone());
+        let mut pending = self.pending_items(days()).await?;
+        let mut attempt = 1;
+        loop {
+            let shards = self
+                .query_all(
+                    &PartitionQuery::new(
+                        keys::REFERRALS_PK.to_owned(),
+                        keys::referral_day_range(at),
+                    ),
+                    usize::from(keys::REFERRAL_SHARDS) + 1,
+                )
+                .await?;
+            let again = self.pending_items(days()).await?;
+            if attempt == ATTEMPTS || same_items(&pending, &again) {
+                return total(shards.into_iter().chain(pending));
+            }
+            pending = again;
+            attempt += 1;
         }
-        Ok(total)
     }
 
     /// Pending items of the days in `days` (inclusive), from the index.
@@ -294,4 +308,20 @@ fn random_shard() -> u8 {
     // A failed draw leaves shard 0: still correct, only less spread.
     let _ = aws_lc_rs::rand::fill(&mut byte);
     byte[0] % keys::REFERRAL_SHARDS
+}
+
+/// The sum of the counts in `items`.
+fn total(items: impl Iterator<Item = Item>) -> Result<Referrals, StoreError> {
+    let mut total = Referrals::default();
+    for item in items {
+        total.add(serde_dynamo::aws_sdk_dynamodb_1::from_item::<Referrals>(
+            item,
+        )?);
+    }
+    Ok(total)
+}
+
+/// Whether two reads of pending items hold the same items with the same counts, in any order.
+fn same_items(a: &[Item], b: &[Item]) -> bool {
+    a.len() == b.len() && a.iter().all(|item| b.contains(item))
 }
