@@ -5,6 +5,8 @@ the response's `safety` object is compared with the label.
     python3 tests/local/score_api.py path/to/batch.tsv [--base http://127.0.0.1:3000]
 
 The file has `level <TAB> lang <TAB> style <TAB> text` lines (shared/screen/data's format).
+With --journal each text is saved as a journal entry instead, and the entry's `safety_level`
+(the screen reading it as kept writing) is compared.
 With no model configured, this measures the offline layers exactly as the app meets them.
 Only the standard library; no message text is printed unless --misses is given.
 """
@@ -34,6 +36,9 @@ def main():
     parser.add_argument("file")
     parser.add_argument("--base", default="http://127.0.0.1:3000")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument(
+        "--journal", action="store_true", help="send each text as a journal entry (kept writing), not a chat message"
+    )
     args = parser.parse_args()
     rows = []
     for line in open(args.file, encoding="utf-8"):
@@ -50,10 +55,15 @@ def main():
             try:
                 _, minted = call(args.base, "POST", "/_local/token", {"sub": f"score-{uuid.uuid4()}"})
                 token = minted["access_token"]
-                _, conversation = call(args.base, "POST", "/v1/conversations", {"country": "US"}, token)
-                status, turn = call(
-                    args.base, "POST", f"/v1/conversations/{conversation['id']}/messages", {"text": text}, token
-                )
+                if args.journal:
+                    status, entry = call(args.base, "POST", "/v1/journals", {"body": text}, token)
+                    got = entry["safety_level"]
+                else:
+                    _, conversation = call(args.base, "POST", "/v1/conversations", {"country": "US"}, token)
+                    status, turn = call(
+                        args.base, "POST", f"/v1/conversations/{conversation['id']}/messages", {"text": text}, token
+                    )
+                    got = turn["safety"]["level"]
                 break
             except urllib.error.HTTPError as error:
                 if error.code < 500 or attempt == 2:
@@ -61,7 +71,6 @@ def main():
                 server_errors += 1
         if status != 201:
             sys.exit(f"unexpected status {status}")
-        got = turn["safety"]["level"]
         confusion[(level, got)] += 1
         if args.misses and got != level:
             print(f"  MISS {level} -> {got} [{lang} {style}] {text}")

@@ -232,6 +232,29 @@ fn score(args: &[String]) {
     }
 }
 
+/// Each text's windows: label, language, style, window count, the lexical model's crisis /
+/// elevated for the whole text, then each window's encoder crisis / elevated, in order.
+fn windows(args: &[String]) {
+    let classifier = load_classifier();
+    for ex in load(args) {
+        let (w, lex) = classifier.window_probabilities(&ex.text).unwrap();
+        let ps: Vec<String> = w
+            .iter()
+            .map(|p| format!("{:.3}/{:.3}", p.crisis, p.elevated))
+            .collect();
+        println!(
+            "{}\t{}\t{}\t{}\t{:.3}/{:.3}\t{}",
+            ex.level.as_str(),
+            ex.lang,
+            ex.style,
+            w.len(),
+            lex.crisis,
+            lex.elevated,
+            ps.join(" ")
+        );
+    }
+}
+
 fn dump(args: &[String]) {
     let classifier = load_classifier();
     let examples = if args.is_empty() {
@@ -491,10 +514,11 @@ fn main() {
         Some("embed") => embed(&args[1..]),
         Some("bench") => bench(),
         Some("calibrate") => calibrate(&args[1..]),
+        Some("windows") => windows(&args[1..]),
         Some("dump") => dump(&args[1..]),
         _ => {
             eprintln!(
-                "usage: screen-tool score [--rules-only] [--dev] [--misses] [--writing] FILE|DIR... | embed [OUT_DIR] | dump [FILE|DIR...] | bench | calibrate [--write] [--writing]"
+                "usage: screen-tool score [--rules-only] [--dev] [--misses] [--writing] FILE|DIR... | embed [OUT_DIR] | dump [FILE|DIR...] | windows FILE|DIR... | bench | calibrate [--write] [--writing]"
             );
             std::process::exit(2);
         }

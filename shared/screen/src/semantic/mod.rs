@@ -206,6 +206,22 @@ impl Classifier {
         })
     }
 
+    /// Every window's encoder probabilities, in order, and the lexical model's for the whole
+    /// text: what [`Self::assess_as`] blends and takes the riskiest of (`screen-tool windows`,
+    /// for looking at how a long text is read).
+    pub fn window_probabilities(
+        &self,
+        text: &str,
+    ) -> Result<(Vec<Probabilities>, Probabilities), String> {
+        let windows = self.distinct_windows(text);
+        let lexical = self.lexical.probabilities(text);
+        let mut out = Vec::new();
+        for ids in &windows {
+            out.push(self.head.probabilities(&self.encoder.embed(ids)?));
+        }
+        Ok((out, lexical))
+    }
+
     /// The layer's verdict on `text`, as stored with the message. A failure is recorded
     /// (level absent) and leaves the decision to the other layers.
     pub fn verdict(&self, text: &str) -> LayerVerdict {
