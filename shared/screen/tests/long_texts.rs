@@ -63,3 +63,27 @@ fn the_rules_still_read_what_the_semantic_layer_had_no_time_for() {
     let semantic = screening.layer(Layer::Semantic).unwrap();
     assert!(windows_unread(semantic).is_some_and(|(read, _)| read == 1));
 }
+
+#[test]
+fn the_windows_a_long_text_is_read_in_are_the_ones_its_assessment_took_the_riskiest_of() {
+    let classifier = support::classifier();
+    let text = long_entry_ending_in_crisis();
+    let whole = classifier.assess_as(&text, Register::Writing).unwrap();
+    let (windows, lexical) = classifier.window_probabilities(&text).unwrap();
+    assert_eq!(windows.len(), whole.windows);
+    assert_eq!(
+        (lexical.crisis, lexical.elevated),
+        (whole.lexical.crisis, whole.lexical.elevated)
+    );
+    let riskiest = windows
+        .iter()
+        .map(|p| p.crisis + p.elevated)
+        .fold(f32::MIN, f32::max);
+    assert!(
+        windows
+            .iter()
+            .any(|p| (p.crisis, p.elevated) == (whole.encoder.crisis, whole.encoder.elevated)),
+        "the assessment's window is one of the windows"
+    );
+    assert!(whole.encoder.crisis + whole.encoder.elevated <= riskiest);
+}
